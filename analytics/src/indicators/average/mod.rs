@@ -1,0 +1,5 @@
+//! Moving averages.
+
+mod sma;
+
+pub use sma::Sma;

@@ -1,0 +1,3 @@
+//! Technical indicators, grouped by family, with TA-Lib's definitions and output start.
+
+pub mod average;

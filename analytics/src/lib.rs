@@ -1,0 +1,12 @@
+//! Pure computation of finstream: no I/O, no async, no clocks.
+//!
+//! - [`bars`]: OHLCV bars in event time ([`bars::Timeframe`], [`bars::BarAggregator`]) that
+//!   close when a watermark passes their end.
+//! - [`indicators`]: technical indicators with TA-Lib's definitions, one file each,
+//!   grouped by family (`indicators/average/sma.rs` holds [`indicators::average::Sma`]);
+//!   each has O(1) `update`, `value`, `is_ready` and `reset`.
+//!
+//! Processors in `finstream-processors` wire these to the bus; start reading at `bars.rs`.
+
+pub mod bars;
+pub mod indicators;

@@ -1,0 +1,511 @@
+//! Kafka transport over librdkafka (the `rdkafka` crate): an idempotent producer that
+//! reports every delivery, consumers in groups that commit only what they are told to,
+//! seek by offset or time, pause and resume, and the admin calls behind `finstream topics`.
+
+use crate::error::BusError;
+use crate::record::{CommitPosition, Delivery, OutRecord, Rebalance, Record, StartFrom};
+use bytes::Bytes;
+use finstream_schemas::TopicSpec;
+use parking_lot::Mutex;
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::client::DefaultClientContext;
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::message::Message;
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
+use rdkafka::{ClientContext, util::Timeout};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How to reach a Kafka cluster.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, default)]
+pub struct KafkaConfig {
+    /// Bootstrap servers, comma-separated `host:port`.
+    pub brokers: String,
+    /// Prefix put in front of every catalog topic name (e.g. `staging.`), for sharing a
+    /// cluster between deployments or tests.
+    pub topic_prefix: String,
+    /// Client id reported to the brokers.
+    pub client_id: String,
+    /// Replication factor for `finstream topics create`.
+    pub replication_factor: i32,
+    /// URL of a Confluent-compatible Schema Registry; the embedded ids are used without one.
+    pub schema_registry_url: Option<String>,
+    /// Extra librdkafka properties (e.g. `security.protocol`, `sasl.mechanism`), applied
+    /// to every client. Values here are never logged.
+    pub properties: BTreeMap<String, String>,
+}
+
+impl Default for KafkaConfig {
+    fn default() -> Self {
+        Self {
+            brokers: "127.0.0.1:9092".into(),
+            topic_prefix: String::new(),
+            client_id: "finstream".into(),
+            replication_factor: 1,
+            schema_registry_url: None,
+            properties: BTreeMap::new(),
+        }
+    }
+}
+
+impl KafkaConfig {
+    fn client_config(&self) -> ClientConfig {
+        let mut c = ClientConfig::new();
+        c.set("bootstrap.servers", &self.brokers)
+            .set("client.id", &self.client_id);
+        for (k, v) in &self.properties {
+            c.set(k, v);
+        }
+        c
+    }
+
+    pub fn physical(&self, topic: &str) -> String {
+        format!("{}{}", self.topic_prefix, topic)
+    }
+
+    fn logical<'a>(&self, topic: &'a str) -> &'a str {
+        topic
+            .strip_prefix(self.topic_prefix.as_str())
+            .unwrap_or(topic)
+    }
+}
+
+/// An idempotent producer (acks=all, no duplicates from retries within a session).
+#[derive(Clone)]
+pub struct KafkaProducer {
+    producer: FutureProducer,
+    config: Arc<KafkaConfig>,
+}
+
+impl std::fmt::Debug for KafkaProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaProducer")
+            .field("brokers", &self.config.brokers)
+            .finish()
+    }
+}
+
+impl KafkaProducer {
+    pub fn new(config: &KafkaConfig) -> Result<Self, BusError> {
+        let producer: FutureProducer = config
+            .client_config()
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("partitioner", "murmur2_random")
+            .set("linger.ms", "5")
+            .set("compression.type", "lz4")
+            .set("message.timeout.ms", "60000")
+            .create()
+            .map_err(|e| BusError::Config(e.to_string()))?;
+        Ok(Self {
+            producer,
+            config: Arc::new(config.clone()),
+        })
+    }
+
+    /// Sends every record and waits until the brokers acknowledged all of them.
+    pub async fn send_all(&self, records: Vec<OutRecord>) -> Result<Vec<Delivery>, BusError> {
+        let mut futures = Vec::with_capacity(records.len());
+        for r in &records {
+            let topic = self.config.physical(&r.topic);
+            let mut record = FutureRecord::to(&topic)
+                .payload(r.payload.as_ref())
+                .timestamp(r.timestamp_ms);
+            if let Some(k) = &r.key {
+                record = record.key(k.as_ref());
+            }
+            loop {
+                match self.producer.send_result(record) {
+                    Ok(f) => {
+                        futures.push(f);
+                        break;
+                    }
+                    Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), back)) => {
+                        // The local queue is full: wait for deliveries to drain it.
+                        record = back;
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                    Err((e, _)) => return Err(e.into()),
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(futures.len());
+        for f in futures {
+            match f.await {
+                Ok(Ok(d)) => out.push(Delivery {
+                    partition: d.partition,
+                    offset: d.offset,
+                }),
+                Ok(Err((e, _))) => return Err(e.into()),
+                Err(_) => {
+                    return Err(BusError::Kafka(
+                        "producer dropped the delivery report".into(),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Waits for everything in flight.
+    pub fn flush(&self, timeout: Duration) -> Result<(), BusError> {
+        self.producer
+            .flush(Timeout::After(timeout))
+            .map_err(BusError::from)
+    }
+}
+
+/// Collects rebalances for the consumer's owner to act on.
+#[derive(Debug, Default)]
+pub struct RebalanceLog {
+    events: Mutex<Vec<Rebalance>>,
+    prefix: String,
+}
+
+impl ClientContext for RebalanceLog {}
+
+impl ConsumerContext for RebalanceLog {
+    fn post_rebalance(
+        &self,
+        _consumer: &BaseConsumer<Self>,
+        rebalance: &rdkafka::consumer::Rebalance<'_>,
+    ) {
+        let list = |tpl: &TopicPartitionList| {
+            tpl.elements()
+                .iter()
+                .map(|e| {
+                    (
+                        e.topic()
+                            .strip_prefix(self.prefix.as_str())
+                            .unwrap_or(e.topic())
+                            .to_string(),
+                        e.partition(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let event = match rebalance {
+            rdkafka::consumer::Rebalance::Assign(tpl) => Rebalance::Assigned(list(tpl)),
+            rdkafka::consumer::Rebalance::Revoke(tpl) => Rebalance::Revoked(list(tpl)),
+            rdkafka::consumer::Rebalance::Error(e) => {
+                tracing::warn!(error = %e, "consumer group rebalance failed");
+                return;
+            }
+        };
+        self.events.lock().push(event);
+    }
+}
+
+/// A consumer group member that never commits on its own.
+pub struct KafkaConsumer {
+    consumer: Arc<StreamConsumer<RebalanceLog>>,
+    config: Arc<KafkaConfig>,
+    start: StartFrom,
+    paused: bool,
+}
+
+impl std::fmt::Debug for KafkaConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaConsumer")
+            .field("brokers", &self.config.brokers)
+            .finish()
+    }
+}
+
+impl KafkaConsumer {
+    pub fn new(
+        config: &KafkaConfig,
+        group: &str,
+        topics: &[String],
+        start: StartFrom,
+    ) -> Result<Self, BusError> {
+        let reset = match start {
+            StartFrom::CommittedOrLatest | StartFrom::Latest => "latest",
+            _ => "earliest",
+        };
+        let context = RebalanceLog {
+            events: Mutex::new(Vec::new()),
+            prefix: config.topic_prefix.clone(),
+        };
+        let consumer: StreamConsumer<RebalanceLog> = config
+            .client_config()
+            .set("group.id", group)
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("auto.offset.reset", reset)
+            .set("isolation.level", "read_committed")
+            .set("session.timeout.ms", "10000")
+            .set("heartbeat.interval.ms", "1000")
+            .set("fetch.wait.max.ms", "20")
+            .create_with_context(context)
+            .map_err(|e| BusError::Config(e.to_string()))?;
+        let physical: Vec<String> = topics.iter().map(|t| config.physical(t)).collect();
+        let refs: Vec<&str> = physical.iter().map(String::as_str).collect();
+        consumer
+            .subscribe(&refs)
+            .map_err(|e| BusError::Config(e.to_string()))?;
+        Ok(Self {
+            consumer: Arc::new(consumer),
+            config: Arc::new(config.clone()),
+            start,
+            paused: false,
+        })
+    }
+
+    /// Up to `max` records, waiting at most `wait` for the first.
+    pub async fn poll_batch(
+        &mut self,
+        max: usize,
+        wait: Duration,
+    ) -> Result<Vec<Record>, BusError> {
+        let mut out = Vec::new();
+        let first = match tokio::time::timeout(wait, self.consumer.recv()).await {
+            Err(_) => return Ok(out),
+            Ok(m) => m?,
+        };
+        out.push(self.own(&first));
+        drop(first);
+        while out.len() < max {
+            match futures::FutureExt::now_or_never(self.consumer.recv()) {
+                Some(Ok(m)) => out.push(self.own(&m)),
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    fn own<M: Message>(&self, m: &M) -> Record {
+        Record {
+            topic: self.config.logical(m.topic()).to_string(),
+            partition: m.partition(),
+            offset: m.offset(),
+            key: m.key().map(Bytes::copy_from_slice),
+            payload: m.payload().map(Bytes::copy_from_slice).unwrap_or_default(),
+            timestamp_ms: m.timestamp().to_millis().unwrap_or(0),
+        }
+    }
+
+    /// Commits positions and their metadata, waiting for the broker's answer.
+    pub async fn commit(&mut self, positions: &[CommitPosition]) -> Result<(), BusError> {
+        let mut tpl = TopicPartitionList::new();
+        for p in positions {
+            let mut e = tpl.add_partition(&self.config.physical(&p.topic), p.partition);
+            e.set_offset(Offset::Offset(p.offset))?;
+            e.set_metadata(p.metadata.as_str());
+        }
+        // A synchronous commit blocks; keep it off the async workers.
+        let consumer = Arc::clone(&self.consumer);
+        tokio::task::spawn_blocking(move || consumer.commit(&tpl, CommitMode::Sync))
+            .await
+            .map_err(|e| BusError::Kafka(format!("commit task failed: {e}")))?
+            .map_err(BusError::from)
+    }
+
+    /// The group's committed position on a partition, with its metadata.
+    pub async fn committed(
+        &self,
+        topic: &str,
+        partition: i32,
+    ) -> Result<Option<(i64, String)>, BusError> {
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition(&self.config.physical(topic), partition);
+        let consumer = Arc::clone(&self.consumer);
+        let got = tokio::task::spawn_blocking(move || {
+            consumer.committed_offsets(tpl, Duration::from_secs(10))
+        })
+        .await
+        .map_err(|e| BusError::Kafka(format!("committed-offsets task failed: {e}")))??;
+        Ok(got.elements().first().and_then(|e| match e.offset() {
+            Offset::Offset(o) => Some((o, e.metadata().to_string())),
+            _ => None,
+        }))
+    }
+
+    /// Applies the start policy to freshly assigned partitions that ignore commits.
+    pub fn position_new_partitions(&self, assigned: &[(String, i32)]) -> Result<(), BusError> {
+        let target = |topic: &str, partition: i32| -> Result<Option<Offset>, BusError> {
+            Ok(match self.start {
+                StartFrom::Earliest => Some(Offset::Beginning),
+                StartFrom::Latest => Some(Offset::End),
+                StartFrom::Offset(o) => Some(Offset::Offset(o)),
+                StartFrom::Timestamp(ts) => {
+                    let mut tpl = TopicPartitionList::new();
+                    tpl.add_partition_offset(
+                        &self.config.physical(topic),
+                        partition,
+                        Offset::Offset(ts),
+                    )?;
+                    let found = self
+                        .consumer
+                        .offsets_for_times(tpl, Duration::from_secs(10))?;
+                    found.elements().first().map(|e| e.offset())
+                }
+                StartFrom::CommittedOrEarliest | StartFrom::CommittedOrLatest => None,
+            })
+        };
+        for (topic, partition) in assigned {
+            if let Some(offset) = target(topic, *partition)? {
+                self.seek(topic, *partition, offset)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn seek(&self, topic: &str, partition: i32, offset: Offset) -> Result<(), BusError> {
+        let physical = self.config.physical(topic);
+        // A seek right after assignment can race the fetcher's start; retry briefly.
+        let mut last = None;
+        for _ in 0..50 {
+            match self
+                .consumer
+                .seek(&physical, partition, offset, Duration::from_secs(5))
+            {
+                Ok(()) => return Ok(()),
+                Err(e) => {
+                    last = Some(e);
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        }
+        Err(last
+            .map(BusError::from)
+            .unwrap_or(BusError::Timeout(Duration::from_secs(5), "seek")))
+    }
+
+    pub fn seek_to(&self, topic: &str, partition: i32, offset: i64) -> Result<(), BusError> {
+        self.seek(topic, partition, Offset::Offset(offset))
+    }
+
+    pub fn pause(&mut self) -> Result<(), BusError> {
+        if !self.paused {
+            let a = self.consumer.assignment()?;
+            self.consumer.pause(&a)?;
+            self.paused = true;
+        }
+        Ok(())
+    }
+
+    pub fn resume(&mut self) -> Result<(), BusError> {
+        if self.paused {
+            let a = self.consumer.assignment()?;
+            self.consumer.resume(&a)?;
+            self.paused = false;
+        }
+        Ok(())
+    }
+
+    pub fn take_rebalances(&mut self) -> Vec<Rebalance> {
+        std::mem::take(&mut *self.consumer.context().events.lock())
+    }
+
+    pub fn assignment(&self) -> Result<Vec<(String, i32)>, BusError> {
+        Ok(self
+            .consumer
+            .assignment()?
+            .elements()
+            .iter()
+            .map(|e| (self.config.logical(e.topic()).to_string(), e.partition()))
+            .collect())
+    }
+}
+
+/// The outcome of creating one topic.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopicOutcome {
+    Created,
+    AlreadyExists,
+}
+
+/// One topic as the cluster describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopicDescription {
+    pub name: String,
+    pub partitions: i32,
+    pub replicas: usize,
+}
+
+/// Creates the catalog's topics (idempotently).
+pub async fn create_topics(
+    config: &KafkaConfig,
+    specs: &[TopicSpec],
+) -> Result<Vec<(String, TopicOutcome)>, BusError> {
+    let admin: AdminClient<DefaultClientContext> = config
+        .client_config()
+        .create()
+        .map_err(|e| BusError::Config(e.to_string()))?;
+    let names: Vec<String> = specs.iter().map(|s| config.physical(s.name)).collect();
+    let retention: Vec<String> = specs
+        .iter()
+        .map(|s| s.retention_ms.unwrap_or(-1).to_string())
+        .collect();
+    let topics: Vec<NewTopic<'_>> = specs
+        .iter()
+        .zip(&names)
+        .zip(&retention)
+        .map(|((s, name), ret)| {
+            NewTopic::new(
+                name,
+                s.partitions,
+                TopicReplication::Fixed(config.replication_factor),
+            )
+            .set("retention.ms", ret)
+        })
+        .collect();
+    let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
+    let results = admin.create_topics(&topics, &opts).await?;
+    let mut out = Vec::new();
+    for r in results {
+        match r {
+            Ok(name) => out.push((name, TopicOutcome::Created)),
+            Err((name, RDKafkaErrorCode::TopicAlreadyExists)) => {
+                out.push((name, TopicOutcome::AlreadyExists))
+            }
+            Err((name, code)) => return Err(BusError::Kafka(format!("creating {name}: {code}"))),
+        }
+    }
+    Ok(out)
+}
+
+/// Describes the catalog's topics as they exist on the cluster (missing ones are absent).
+pub fn describe_topics(
+    config: &KafkaConfig,
+    specs: &[TopicSpec],
+) -> Result<Vec<TopicDescription>, BusError> {
+    let consumer: BaseConsumer = config
+        .client_config()
+        .create()
+        .map_err(|e| BusError::Config(e.to_string()))?;
+    let md = consumer.fetch_metadata(None, Duration::from_secs(10))?;
+    let wanted: Vec<String> = specs.iter().map(|s| config.physical(s.name)).collect();
+    Ok(md
+        .topics()
+        .iter()
+        .filter(|t| wanted.iter().any(|w| w == t.name()) && t.error().is_none())
+        .map(|t| TopicDescription {
+            name: t.name().to_string(),
+            partitions: t.partitions().len() as i32,
+            replicas: t
+                .partitions()
+                .first()
+                .map(|p| p.replicas().len())
+                .unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Checks that the cluster answers a metadata request.
+pub fn ping(config: &KafkaConfig, timeout: Duration) -> Result<usize, BusError> {
+    let consumer: BaseConsumer = config
+        .client_config()
+        .create()
+        .map_err(|e| BusError::Config(e.to_string()))?;
+    let md = consumer.fetch_metadata(None, timeout)?;
+    Ok(md.brokers().len())
+}

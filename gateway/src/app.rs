@@ -1,0 +1,203 @@
+//! Building and running the gateway: `Application::build` binds (port 0 works, for tests)
+//! and reports the port; `run` serves until the shutdown token fires.
+
+use crate::error::ApiError;
+use crate::hub::{self, Hub};
+use crate::stream::{self, StreamLimits};
+use axum::extract::{State, WebSocketUpgrade};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use finstream_bus::Bus;
+use finstream_schemas::Codec;
+use metrics_exporter_prometheus::PrometheusHandle;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::TraceLayer;
+
+/// Configuration of the gateway.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct GatewayConfig {
+    /// Address to listen on, e.g. `127.0.0.1:8080` or `0.0.0.0:8080`.
+    pub listen: String,
+    /// Updates queued per WebSocket connection before new ones are dropped.
+    pub ws_queue: usize,
+    /// Symbols one connection may subscribe to.
+    pub ws_max_symbols: usize,
+    /// Seconds between server pings on idle connections.
+    pub ws_heartbeat_secs: u64,
+}
+
+impl Default for GatewayConfig {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            ws_queue: 1024,
+            ws_max_symbols: 1000,
+            ws_heartbeat_secs: 15,
+        }
+    }
+}
+
+#[derive(Clone)]
+struct AppState {
+    hub: Arc<Hub>,
+    bus: Bus,
+    limits: StreamLimits,
+    metrics: Option<PrometheusHandle>,
+    shutdown: CancellationToken,
+}
+
+/// A bound, not yet serving gateway.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    hub: Arc<Hub>,
+    bus: Bus,
+    codec: Codec,
+    group: String,
+    shutdown: CancellationToken,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("addr", &self.listener.local_addr().ok())
+            .finish()
+    }
+}
+
+impl Application {
+    /// Binds the listener. The fan-out consumer joins group `group` (unique per process).
+    pub async fn build(
+        config: &GatewayConfig,
+        bus: Bus,
+        codec: Codec,
+        group: String,
+        metrics: Option<PrometheusHandle>,
+        shutdown: CancellationToken,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(&config.listen).await?;
+        let hub = Hub::new();
+        let state = AppState {
+            hub: Arc::clone(&hub),
+            bus: bus.clone(),
+            limits: StreamLimits {
+                queue: config.ws_queue,
+                max_symbols: config.ws_max_symbols,
+                heartbeat: Duration::from_secs(config.ws_heartbeat_secs.max(1)),
+            },
+            metrics,
+            shutdown: shutdown.clone(),
+        };
+        let router = Router::new()
+            .route("/health", get(health))
+            .route("/ready", get(ready))
+            .route("/metrics", get(metrics_text))
+            .route("/v1/stream", get(stream_upgrade))
+            .fallback(not_found)
+            .with_state(state)
+            .layer(PropagateRequestIdLayer::x_request_id())
+            .layer(TraceLayer::new_for_http())
+            .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
+        Ok(Self {
+            listener,
+            router,
+            hub,
+            bus,
+            codec,
+            group,
+            shutdown,
+        })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// Serves until the shutdown token fires, then closes connections and returns.
+    pub async fn run(self) -> std::io::Result<()> {
+        let fanout_shutdown = self.shutdown.clone();
+        let fanout = tokio::spawn(hub::run(
+            Arc::clone(&self.hub),
+            self.bus.clone(),
+            self.codec.clone(),
+            self.group.clone(),
+            fanout_shutdown,
+        ));
+        tracing::info!(addr = %self.local_addr()?, "gateway listening");
+        let shutdown = self.shutdown.clone();
+        let served = axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(async move { shutdown.cancelled().await })
+            .await;
+        match fanout.await {
+            Ok(Err(e)) => tracing::error!(error = %e, "fan-out stopped with an error"),
+            Err(e) => tracing::error!(error = %e, "fan-out task failed"),
+            Ok(Ok(())) => {}
+        }
+        served
+    }
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"status": "healthy"}))
+}
+
+async fn ready(State(state): State<AppState>) -> Response {
+    let bus = state.bus.ping().await;
+    let assigned = state.hub.stats.assigned_partitions.load(Ordering::Relaxed);
+    let stream_ready = assigned > 0;
+    let ok = bus.is_ok() && stream_ready;
+    let body = serde_json::json!({
+        "status": if ok { "ready" } else { "not ready" },
+        "checks": {
+            "bus": match &bus { Ok(()) => format!("ok ({})", state.bus.backend_name()), Err(e) => e.to_string() },
+            "stream": if stream_ready { format!("ok ({assigned} partitions)") } else { "waiting for partition assignment".to_string() },
+        }
+    });
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(body)).into_response()
+}
+
+async fn metrics_text(State(state): State<AppState>) -> Result<String, ApiError> {
+    let stats = &state.hub.stats;
+    metrics::gauge!("finstream_gateway_subscriptions").set(state.hub.subscriber_count() as f64);
+    metrics::gauge!("finstream_gateway_delivered")
+        .set(stats.delivered.load(Ordering::Relaxed) as f64);
+    metrics::gauge!("finstream_gateway_duplicates_dropped")
+        .set(stats.duplicates.load(Ordering::Relaxed) as f64);
+    state
+        .metrics
+        .as_ref()
+        .map(PrometheusHandle::render)
+        .ok_or_else(|| ApiError::Unavailable("metrics are not enabled in this process".into()))
+}
+
+async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+    // Small buffers: tungstenite's 128 KiB default read buffer per connection would
+    // dominate the memory of idle connections.
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(64 * 1024)
+        .on_upgrade(move |socket| stream::serve(socket, state.hub, state.limits, state.shutdown))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("no such endpoint: see /health, /ready, /metrics and /v1/stream".into())
+}

@@ -1,0 +1,18 @@
+//! The gateway: what users and their programs connect to.
+//!
+//! - [`app`]: [`Application::build`] binds the listener and returns the port; `run` serves
+//!   until shutdown. Routes: `/health`, `/ready`, `/metrics`, `/v1/stream`.
+//! - [`hub`]: consumes the analytics topics once per process, drops replayed duplicates,
+//!   serializes each update once and fans it out to the subscribers of its symbol.
+//! - [`stream`]: the `/v1/stream` WebSocket protocol (subscribe and unsubscribe by symbol
+//!   and channel; every update carries its topic, partition and offset).
+//! - [`error`]: the one HTTP error type, `{"code","message"}` with the right status.
+//!
+//! Start with `app.rs`.
+
+pub mod app;
+pub mod error;
+pub mod hub;
+pub mod stream;
+
+pub use app::{Application, GatewayConfig};

@@ -1,0 +1,248 @@
+//! `/v1/stream`: finstream's own WebSocket stream, JSON text frames.
+//!
+//! Client to server:
+//! ```json
+//! {"action":"subscribe","symbols":["AAPL","MSFT"],"channels":["bars","indicators"]}
+//! {"action":"unsubscribe","symbols":["MSFT"]}
+//! {"action":"ping"}
+//! ```
+//! `channels` is optional (all channels). Server to client: `{"type":"subscribed",
+//! "symbols":[...],"channels":[...]}` after each change (the whole current set), updates
+//! `{"type":"bar"|"indicator","symbol","topic","partition","offset","data":{...}}`,
+//! `{"type":"pong"}`, and `{"type":"error","code":400,"message":"..."}` for a bad message,
+//! after which the connection goes on.
+
+use crate::hub::{Channel, Channels, Hub};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use futures::{SinkExt, StreamExt};
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Limits of one connection.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamLimits {
+    /// Updates queued per connection before new ones are dropped.
+    pub queue: usize,
+    /// Symbols one connection may subscribe to.
+    pub max_symbols: usize,
+    /// Interval of server pings.
+    pub heartbeat: Duration,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "action", rename_all = "lowercase", deny_unknown_fields)]
+enum ClientMessage {
+    Subscribe {
+        symbols: Vec<String>,
+        #[serde(default)]
+        channels: Option<Vec<String>>,
+    },
+    Unsubscribe {
+        symbols: Vec<String>,
+    },
+    Ping,
+}
+
+fn error_frame(message: &str) -> Utf8Bytes {
+    Utf8Bytes::from(
+        serde_json::json!({"type": "error", "code": 400, "message": message}).to_string(),
+    )
+}
+
+fn normalise_symbols(raw: &[String]) -> Result<Vec<String>, String> {
+    raw.iter()
+        .map(|s| {
+            let s = s.trim().to_uppercase();
+            let ok = !s.is_empty()
+                && s.len() <= 21
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || ".-/".contains(c));
+            if ok {
+                Ok(s)
+            } else {
+                Err(format!(
+                    "{s:?} is not a symbol: use letters, digits, '.', '-' or '/' (at most 21)"
+                ))
+            }
+        })
+        .collect()
+}
+
+/// Serves one connection until the client leaves or the gateway shuts down.
+pub async fn serve(
+    socket: WebSocket,
+    hub: Arc<Hub>,
+    limits: StreamLimits,
+    shutdown: CancellationToken,
+) {
+    let conn = hub.connection_id();
+    let (mut sink, mut source) = socket.split();
+    let (tx, mut rx) = mpsc::channel::<Utf8Bytes>(limits.queue.max(1));
+    metrics::gauge!("finstream_gateway_connections").increment(1.0);
+
+    let writer_shutdown = shutdown.clone();
+    let writer = tokio::spawn(async move {
+        let mut heartbeat = tokio::time::interval(limits.heartbeat);
+        heartbeat.tick().await;
+        loop {
+            tokio::select! {
+                _ = writer_shutdown.cancelled() => {
+                    let _ = sink.send(Message::Close(Some(CloseFrame { code: 1001, reason: "gateway shutting down".into() }))).await;
+                    break;
+                }
+                msg = rx.recv() => match msg {
+                    Some(text) => {
+                        if sink.send(Message::Text(text)).await.is_err() {
+                            break;
+                        }
+                        metrics::counter!("finstream_gateway_messages_out_total").increment(1);
+                    }
+                    None => break,
+                },
+                _ = heartbeat.tick() => {
+                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    });
+
+    let mut symbols: BTreeSet<String> = BTreeSet::new();
+    let mut channels = Channels::all();
+    loop {
+        let msg = tokio::select! {
+            _ = shutdown.cancelled() => break,
+            m = source.next() => m,
+        };
+        let text = match msg {
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(Message::Binary(_))) => {
+                let _ = tx
+                    .send(error_frame(
+                        "binary frames are not supported on /v1/stream: send JSON text",
+                    ))
+                    .await;
+                continue;
+            }
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+            Some(Ok(_)) => continue,
+        };
+        metrics::counter!("finstream_gateway_messages_in_total").increment(1);
+        let reply = match serde_json::from_str::<ClientMessage>(text.as_str()) {
+            Err(e) => error_frame(&format!(
+                "could not read the message ({e}); send {{\"action\":\"subscribe\",\"symbols\":[\"AAPL\"]}}"
+            )),
+            Ok(ClientMessage::Ping) => Utf8Bytes::from_static("{\"type\":\"pong\"}"),
+            Ok(ClientMessage::Subscribe {
+                symbols: raw,
+                channels: wanted,
+            }) => {
+                match (normalise_symbols(&raw), parse_channels(wanted.as_deref())) {
+                    (Err(e), _) | (_, Err(e)) => error_frame(&e),
+                    (Ok(new), Ok(ch)) => {
+                        let total: BTreeSet<String> =
+                            symbols.iter().cloned().chain(new.iter().cloned()).collect();
+                        if total.len() > limits.max_symbols {
+                            error_frame(&format!(
+                                "at most {} symbols per connection",
+                                limits.max_symbols
+                            ))
+                        } else {
+                            if let Some(ch) = ch {
+                                channels = ch;
+                            }
+                            symbols = total;
+                            // Re-register every symbol so a channel change applies to all.
+                            let all: Vec<String> = symbols.iter().cloned().collect();
+                            hub.subscribe(conn, &all, channels, &tx);
+                            subscribed_frame(&symbols, channels)
+                        }
+                    }
+                }
+            }
+            Ok(ClientMessage::Unsubscribe { symbols: raw }) => match normalise_symbols(&raw) {
+                Err(e) => error_frame(&e),
+                Ok(gone) => {
+                    hub.unsubscribe(conn, &gone);
+                    for s in &gone {
+                        symbols.remove(s);
+                    }
+                    subscribed_frame(&symbols, channels)
+                }
+            },
+        };
+        if tx.send(reply).await.is_err() {
+            break;
+        }
+    }
+    let all: Vec<String> = symbols.into_iter().collect();
+    hub.unsubscribe(conn, &all);
+    drop(tx);
+    let _ = writer.await;
+    metrics::gauge!("finstream_gateway_connections").decrement(1.0);
+}
+
+fn parse_channels(wanted: Option<&[String]>) -> Result<Option<Channels>, String> {
+    let Some(list) = wanted else { return Ok(None) };
+    let mut set = Channels::default();
+    for name in list {
+        let c = Channel::parse(name)
+            .ok_or_else(|| format!("unknown channel {name:?}: use bars or indicators"))?;
+        set = set.with(c);
+    }
+    Ok(Some(set))
+}
+
+fn subscribed_frame(symbols: &BTreeSet<String>, channels: Channels) -> Utf8Bytes {
+    let names: Vec<&str> = Channel::ALL
+        .iter()
+        .filter(|c| channels.contains(**c))
+        .map(|c| c.name())
+        .collect();
+    Utf8Bytes::from(
+        serde_json::json!({"type": "subscribed", "symbols": symbols, "channels": names})
+            .to_string(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_are_normalised_and_bad_ones_explained() {
+        assert_eq!(
+            normalise_symbols(&[" aapl ".into(), "BRK.B".into()]),
+            Ok(vec!["AAPL".into(), "BRK.B".into()])
+        );
+        let e = normalise_symbols(&["".into()]).expect_err("empty");
+        assert!(e.contains("not a symbol"));
+        assert!(normalise_symbols(&["A B".into()]).is_err());
+        assert!(normalise_symbols(&["X".repeat(22)]).is_err());
+    }
+
+    #[test]
+    fn client_messages_parse_strictly() {
+        assert!(matches!(
+            serde_json::from_str::<ClientMessage>(r#"{"action":"ping"}"#),
+            Ok(ClientMessage::Ping)
+        ));
+        assert!(serde_json::from_str::<ClientMessage>(r#"{"action":"subscribe"}"#).is_err());
+        assert!(
+            serde_json::from_str::<ClientMessage>(
+                r#"{"action":"subscribe","symbols":["A"],"x":1}"#
+            )
+            .is_err()
+        );
+        assert!(parse_channels(Some(&["quotes".to_string()])).is_err());
+        let ch = parse_channels(Some(&["bars".to_string()]))
+            .expect("ok")
+            .expect("some");
+        assert!(ch.contains(Channel::Bars) && !ch.contains(Channel::Indicators));
+    }
+}

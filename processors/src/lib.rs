@@ -1,0 +1,33 @@
+//! The streaming jobs of finstream: each wires pure analytics to the bus through the
+//! processor runner of `finstream-bus`.
+//!
+//! - [`indicators`]: trades to event-time bars and indicator updates
+//!   (`market.trades.v1` to `market.bars.v1` and `analytics.indicators.v1`).
+//!
+//! Each job is a [`finstream_bus::runner::Processor`] plus a config with
+//! `deny_unknown_fields`; [`ProcessorName`] is the registry the binary dispatches on.
+
+pub mod indicators;
+
+use serde::{Deserialize, Serialize};
+
+/// Every processor this crate provides, by the name `finstream process <name>` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProcessorName {
+    Indicators,
+}
+
+impl ProcessorName {
+    pub const ALL: [ProcessorName; 1] = [ProcessorName::Indicators];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProcessorName::Indicators => "indicators",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}

@@ -1,0 +1,80 @@
+//! Command-line interface: one subcommand per role, plus `run` for all of them.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// finstream: a real-time financial analysis backend.
+///
+/// Market ticks, option quotes, chat and documents are Avro events on Kafka topics;
+/// processors compute bars, indicators and Greeks; the gateway serves them over
+/// WebSocket and REST. `finstream run` runs everything in one process with no services.
+#[derive(Debug, Parser)]
+#[command(name = "finstream", version, propagate_version = true)]
+pub struct Cli {
+    /// TOML configuration file; FINSTREAM__SECTION__KEY environment variables override it.
+    #[arg(long, global = true, env = "FINSTREAM_CONFIG")]
+    pub config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run every role in one process on embedded backends (in-process log), with the
+    /// synthetic market on: the zero-setup way to try finstream.
+    Run {
+        /// Address of the gateway (HTTP and WebSocket).
+        #[arg(long, value_name = "ADDR")]
+        http: Option<String>,
+        /// Directory for history, the embedded store and uploads.
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Do not start the synthetic market (feed trades from elsewhere).
+        #[arg(long)]
+        no_synthetic: bool,
+    },
+    /// Run the gateway: WebSocket fan-out and REST, against the configured bus.
+    Gateway {
+        /// Address to listen on.
+        #[arg(long, value_name = "ADDR")]
+        http: Option<String>,
+    },
+    /// Run one stream processor against the configured bus.
+    Process {
+        /// Which processor: indicators.
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+    /// Produce events from a source into the configured bus.
+    #[command(subcommand)]
+    Ingest(IngestCommand),
+    /// Create or describe the catalog's topics on the configured Kafka cluster.
+    #[command(subcommand)]
+    Topics(TopicsCommand),
+    /// Print the effective configuration (secrets redacted) and exit.
+    Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IngestCommand {
+    /// The seeded synthetic market, in real time.
+    Synthetic {
+        /// Trades per second (overrides synthetic.trades_per_second).
+        #[arg(long)]
+        rate: Option<u32>,
+        /// Stop after this many seconds (default: until interrupted).
+        #[arg(long, value_name = "SECS")]
+        duration: Option<u64>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TopicsCommand {
+    /// Create every catalog topic that does not exist yet (idempotent).
+    Create,
+    /// Show the catalog and what exists on the cluster.
+    Describe,
+    /// List the catalog without contacting a cluster.
+    List,
+}

@@ -1,0 +1,62 @@
+//! The `finstream` binary: parses the command line and configuration, then hands over to
+//! the role in `roles.rs`.
+
+mod cli;
+mod config;
+mod roles;
+mod telemetry;
+
+use clap::Parser;
+use cli::{Cli, Command, IngestCommand};
+use config::Config;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let mut config = Config::load(cli.config.as_deref())?;
+    telemetry::init_logs(&config.log);
+    match cli.command {
+        Command::Config => {
+            println!("{}", config.redacted_json()?);
+            Ok(())
+        }
+        Command::Topics(cmd) => roles::topics(&config, &cmd).await,
+        Command::Run {
+            http,
+            data_dir,
+            no_synthetic,
+        } => {
+            if let Some(h) = http {
+                config.gateway.listen = h;
+            }
+            if let Some(d) = data_dir {
+                config.data.dir = d;
+            }
+            let metrics = telemetry::init_metrics();
+            roles::run_all(config, metrics, !no_synthetic, roles::shutdown_on_signals()).await
+        }
+        Command::Gateway { http } => {
+            if let Some(h) = http {
+                config.gateway.listen = h;
+            }
+            let metrics = telemetry::init_metrics();
+            let transport = roles::Transport::from_config(&config).await?;
+            roles::gateway(&config, &transport, metrics, roles::shutdown_on_signals()).await
+        }
+        Command::Process { name } => {
+            let transport = roles::Transport::from_config(&config).await?;
+            roles::process(&config, &transport, &name, roles::shutdown_on_signals()).await
+        }
+        Command::Ingest(IngestCommand::Synthetic { rate, duration }) => {
+            let transport = roles::Transport::from_config(&config).await?;
+            roles::ingest_synthetic(
+                &config,
+                &transport,
+                rate,
+                duration,
+                roles::shutdown_on_signals(),
+            )
+            .await
+        }
+    }
+}

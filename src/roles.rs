@@ -1,0 +1,302 @@
+//! What each subcommand runs. Every role takes a shutdown token; `run` composes them.
+
+use crate::config::{Backend, Config};
+use anyhow::{Context, bail};
+use finstream_bus::runner::{self, RunnerConfig};
+use finstream_bus::schema_registry::SchemaRegistryClient;
+use finstream_bus::{Bus, kafka};
+use finstream_gateway::Application;
+use finstream_processors::ProcessorName;
+use finstream_processors::indicators::IndicatorsProcessor;
+use finstream_schemas::{CATALOG, Codec, catalog};
+use finstream_storage::DataDir;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// The bus, codec and registry client a process uses, from its configuration.
+pub struct Transport {
+    pub bus: Bus,
+    pub codec: Codec,
+    pub registry: Option<SchemaRegistryClient>,
+}
+
+impl Transport {
+    pub async fn from_config(config: &Config) -> anyhow::Result<Self> {
+        match config.bus.backend {
+            Backend::Memory => Ok(Self::memory(config)),
+            Backend::Kafka => {
+                let bus = Bus::kafka(config.kafka.clone());
+                let (codec, registry) = match &config.kafka.schema_registry_url {
+                    Some(url) => {
+                        let client = SchemaRegistryClient::new(url)?;
+                        let codec = client
+                            .register_catalog(&config.kafka)
+                            .await
+                            .with_context(|| format!("registering schemas at {url}"))?;
+                        (codec, Some(client))
+                    }
+                    None => (Codec::embedded(), None),
+                };
+                Ok(Self {
+                    bus,
+                    codec,
+                    registry,
+                })
+            }
+        }
+    }
+
+    pub fn memory(config: &Config) -> Self {
+        Self {
+            bus: Bus::memory(config.bus.memory_retention),
+            codec: Codec::embedded(),
+            registry: None,
+        }
+    }
+}
+
+/// Cancels the token on SIGINT or SIGTERM.
+pub fn shutdown_on_signals() -> CancellationToken {
+    let token = CancellationToken::new();
+    let t = token.clone();
+    tokio::spawn(async move {
+        let ctrl_c = tokio::signal::ctrl_c();
+        #[cfg(unix)]
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        #[cfg(not(unix))]
+        let term = std::future::pending::<()>();
+        tokio::select! {
+            _ = ctrl_c => tracing::info!("interrupt received; shutting down"),
+            _ = term => tracing::info!("termination requested; shutting down"),
+        }
+        t.cancel();
+    });
+    token
+}
+
+/// Runs one processor until shutdown.
+pub async fn process(
+    config: &Config,
+    transport: &Transport,
+    name: &str,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let Some(which) = ProcessorName::parse(name) else {
+        let known: Vec<&str> = ProcessorName::ALL.iter().map(|p| p.as_str()).collect();
+        bail!(
+            "unknown processor {name:?}; available: {}",
+            known.join(", ")
+        );
+    };
+    match which {
+        ProcessorName::Indicators => {
+            let processor =
+                IndicatorsProcessor::new(&config.indicators).map_err(anyhow::Error::msg)?;
+            let rc = RunnerConfig::new("indicators", &[catalog::TRADES]);
+            let stats = runner::run(
+                &transport.bus,
+                transport.codec.clone(),
+                transport.registry.clone(),
+                rc,
+                processor,
+                shutdown,
+            )
+            .await?;
+            tracing::info!(?stats, "indicators processor finished");
+        }
+    }
+    Ok(())
+}
+
+/// Runs the gateway until shutdown.
+pub async fn gateway(
+    config: &Config,
+    transport: &Transport,
+    metrics: Option<PrometheusHandle>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let group = format!("finstream.gateway.{}", uuid::Uuid::new_v4());
+    let app = Application::build(
+        &config.gateway,
+        transport.bus.clone(),
+        transport.codec.clone(),
+        group,
+        metrics,
+        shutdown,
+    )
+    .await
+    .with_context(|| format!("binding the gateway to {}", config.gateway.listen))?;
+    app.run().await.context("serving the gateway")
+}
+
+/// Every role in one process, on the in-process log.
+pub async fn run_all(
+    mut config: Config,
+    metrics: Option<PrometheusHandle>,
+    synthetic: bool,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    config.bus.backend = Backend::Memory;
+    let data = DataDir::open(&config.data.dir)?;
+    let transport = Transport::memory(&config);
+    let url = format!("http://{}", config.gateway.listen);
+    let app = Application::build(
+        &config.gateway,
+        transport.bus.clone(),
+        transport.codec.clone(),
+        "finstream.gateway.embedded".into(),
+        metrics,
+        shutdown.clone(),
+    )
+    .await
+    .with_context(|| format!("binding the gateway to {}", config.gateway.listen))?;
+    let addr = app.local_addr()?;
+    tracing::info!(data_dir = %data.root().display(), "finstream running in one process (embedded backends)");
+    println!(
+        "finstream is up: open http://{addr}/ (WebSocket stream at ws://{addr}/v1/stream, health at {url}/health)"
+    );
+
+    let mut tasks = tokio::task::JoinSet::new();
+    tasks.spawn(async move { app.run().await.context("gateway") });
+    let (c, t, s) = (
+        config.clone(),
+        Transport::share(&transport),
+        shutdown.clone(),
+    );
+    tasks.spawn(async move { process(&c, &t, "indicators", s).await });
+    if synthetic {
+        let producer = transport.bus.producer()?;
+        let (cfg, codec, s) = (
+            config.synthetic.clone(),
+            transport.codec.clone(),
+            shutdown.clone(),
+        );
+        tasks.spawn(async move {
+            finstream_sources::synthetic::run(cfg, producer, codec, s)
+                .await
+                .map(|_| ())
+                .context("synthetic market")
+        });
+    }
+    let mut first_error = None;
+    while let Some(done) = tasks.join_next().await {
+        let result = done.map_err(anyhow::Error::from).and_then(|r| r);
+        if let Err(e) = result {
+            tracing::error!(error = %format!("{e:#}"), "a role stopped with an error; shutting down the rest");
+            first_error.get_or_insert(e);
+            shutdown.cancel();
+        }
+    }
+    first_error.map_or(Ok(()), Err)
+}
+
+impl Transport {
+    fn share(other: &Transport) -> Transport {
+        Transport {
+            bus: other.bus.clone(),
+            codec: other.codec.clone(),
+            registry: other.registry.clone(),
+        }
+    }
+}
+
+/// Produces the synthetic market into the configured bus.
+pub async fn ingest_synthetic(
+    config: &Config,
+    transport: &Transport,
+    rate: Option<u32>,
+    duration: Option<u64>,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let mut cfg = config.synthetic.clone();
+    if let Some(r) = rate {
+        cfg.trades_per_second = r;
+    }
+    if let Some(secs) = duration {
+        let s = shutdown.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_secs(secs)).await;
+            s.cancel();
+        });
+    }
+    let producer = transport.bus.producer()?;
+    let n =
+        finstream_sources::synthetic::run(cfg, producer.clone(), transport.codec.clone(), shutdown)
+            .await?;
+    producer.flush(Duration::from_secs(10))?;
+    println!("produced {n} trades to {}", catalog::TRADES);
+    Ok(())
+}
+
+/// `finstream topics ...`.
+pub async fn topics(config: &Config, command: &crate::cli::TopicsCommand) -> anyhow::Result<()> {
+    use crate::cli::TopicsCommand;
+    match command {
+        TopicsCommand::List => {
+            println!(
+                "{:<26} {:<16} {:>10} {:>14}  description",
+                "topic", "event", "partitions", "retention"
+            );
+            for t in CATALOG {
+                let retention = t
+                    .retention_ms
+                    .map_or("forever".to_string(), |ms| format!("{}d", ms / 86_400_000));
+                println!(
+                    "{:<26} {:<16} {:>10} {:>14}  {}",
+                    t.name,
+                    format!("{:?}", t.kind),
+                    t.partitions,
+                    retention,
+                    t.description
+                );
+            }
+        }
+        TopicsCommand::Create => {
+            require_kafka(config)?;
+            for (name, outcome) in kafka::create_topics(&config.kafka, &CATALOG).await? {
+                println!(
+                    "{name}: {}",
+                    if outcome == kafka::TopicOutcome::Created {
+                        "created"
+                    } else {
+                        "already exists"
+                    }
+                );
+            }
+        }
+        TopicsCommand::Describe => {
+            require_kafka(config)?;
+            let cfg = config.kafka.clone();
+            let found = tokio::task::spawn_blocking(move || kafka::describe_topics(&cfg, &CATALOG))
+                .await??;
+            for t in CATALOG {
+                let physical = config.kafka.physical(t.name);
+                match found.iter().find(|d| d.name == physical) {
+                    Some(d) => println!(
+                        "{physical}: {} partitions (catalog {}), replication {}",
+                        d.partitions, t.partitions, d.replicas
+                    ),
+                    None => println!("{physical}: missing (run `finstream topics create`)"),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn require_kafka(config: &Config) -> anyhow::Result<()> {
+    if config.bus.backend != Backend::Kafka {
+        bail!(
+            "topics are managed on a Kafka cluster: set FINSTREAM__BUS__BACKEND=kafka and FINSTREAM__KAFKA__BROKERS=host:port (or [bus] backend = \"kafka\" in --config)"
+        );
+    }
+    Ok(())
+}
