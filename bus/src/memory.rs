@@ -187,7 +187,8 @@ impl MemoryLog {
         })
     }
 
-    fn committed(&self, group: &str, topic: &str, partition: i32) -> Option<(i64, String)> {
+    /// A group's committed position on a partition, with its metadata.
+    pub fn committed(&self, group: &str, topic: &str, partition: i32) -> Option<(i64, String)> {
         self.inner
             .groups
             .lock()

@@ -166,7 +166,7 @@ fn parse_mark(metadata: &str) -> Option<i64> {
 
 /// Runs a processor until `shutdown` fires; the last batch is produced and committed.
 pub async fn run<P: Processor>(
-    bus: &Bus,
+    bus: Bus,
     codec: Codec,
     registry: Option<SchemaRegistryClient>,
     config: RunnerConfig,

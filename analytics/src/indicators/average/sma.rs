@@ -1,6 +1,8 @@
 //! Simple moving average, as TA-Lib's `SMA`: the mean of the last `period` inputs; first
-//! output after `period` inputs (TA-Lib's lookback is `period - 1`).
+//! output after `period` inputs (TA-Lib's lookback is `period - 1`). The window's sum is
+//! exact ([`RollingSum`]), so the value depends on the window alone, not on history.
 
+use crate::indicators::rolling_sum::RollingSum;
 use std::collections::VecDeque;
 
 /// Simple moving average over a fixed window.
@@ -8,7 +10,7 @@ use std::collections::VecDeque;
 pub struct Sma {
     period: usize,
     window: VecDeque<f64>,
-    sum: f64,
+    sum: RollingSum,
     value: Option<f64>,
 }
 
@@ -19,7 +21,7 @@ impl Sma {
         Self {
             period,
             window: VecDeque::with_capacity(period),
-            sum: 0.0,
+            sum: RollingSum::default(),
             value: None,
         }
     }
@@ -30,14 +32,12 @@ impl Sma {
 
     /// Adds one input; O(1).
     pub fn update(&mut self, x: f64) {
-        // Same order of operations as TA-Lib's rolling total (add the new value, divide,
-        // then drop the oldest), so results agree bit for bit.
-        self.sum += x;
+        self.sum.add(x);
         self.window.push_back(x);
         if self.window.len() == self.period {
-            self.value = Some(self.sum / self.period as f64);
+            self.value = Some(self.sum.value() / self.period as f64);
             if let Some(oldest) = self.window.pop_front() {
-                self.sum -= oldest;
+                self.sum.remove(oldest);
             }
         }
     }
@@ -53,7 +53,7 @@ impl Sma {
 
     pub fn reset(&mut self) {
         self.window.clear();
-        self.sum = 0.0;
+        self.sum.clear();
         self.value = None;
     }
 }

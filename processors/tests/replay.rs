@@ -1,0 +1,272 @@
+//! The indicators processor on the in-process log: a crash at any moment loses no bar
+//! and publishes none twice, and a malformed trade is dead-lettered while the stream
+//! goes on.
+
+use bytes::Bytes;
+use finstream_bus::runner::{self, RunnerConfig};
+use finstream_bus::{Bus, OutRecord, StartFrom};
+use finstream_processors::indicators::{IndicatorsConfig, IndicatorsProcessor};
+use finstream_schemas::{Bar, Codec, DeadLetter, ErrorKind, IndicatorUpdate, Trade, catalog};
+use std::collections::BTreeMap;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+const T0: i64 = 1_704_205_800_000_000_000; // 2024-01-02T14:30:00Z
+const SYMBOLS: [&str; 5] = ["AAPL", "MSFT", "NVDA", "AMD", "SPY"];
+
+fn trades(n: usize) -> Vec<Trade> {
+    (0..n)
+        .map(|i| {
+            let symbol = SYMBOLS[i % SYMBOLS.len()];
+            // Ten trades a second overall, prices wandering deterministically.
+            let t = T0 + (i as i64) * 100_000_000 + (i as i64 % 7) * 1_000;
+            Trade {
+                id: format!("test:{symbol}:{i}"),
+                symbol: symbol.into(),
+                price: 100.0 + ((i * 37) % 101) as f64 / 10.0,
+                size: 1.0 + (i % 13) as f64,
+                event_time: t,
+                trade_id: Some(i as i64),
+                exchange: None,
+                conditions: vec![],
+                tape: None,
+                source: "test".into(),
+            }
+        })
+        .collect()
+}
+
+fn record(codec: &Codec, t: &Trade) -> OutRecord {
+    OutRecord {
+        topic: catalog::TRADES.into(),
+        key: Some(Bytes::from(t.symbol.clone())),
+        payload: Bytes::from(codec.encode(t).expect("encodes")),
+        timestamp_ms: t.event_time / 1_000_000,
+    }
+}
+
+fn config(batch: usize) -> RunnerConfig {
+    let mut c = RunnerConfig::new("indicators", &[catalog::TRADES]);
+    c.batch_size = batch;
+    c.poll_wait = Duration::from_millis(5);
+    c
+}
+
+fn processor() -> IndicatorsProcessor {
+    IndicatorsProcessor::new(&IndicatorsConfig {
+        sma_period: 5,
+        ..IndicatorsConfig::default()
+    })
+    .expect("valid config")
+}
+
+/// Every record on a topic, decoded, in order of partition and offset.
+async fn read_all<T: finstream_schemas::AvroEvent>(
+    bus: &Bus,
+    codec: &Codec,
+    topic: &str,
+) -> Vec<T> {
+    let mut c = bus
+        .consumer(&format!("reader-{}", uuid()), &[topic], StartFrom::Earliest)
+        .expect("consumer");
+    let mut out = Vec::new();
+    loop {
+        let batch = c
+            .poll_batch(10_000, Duration::from_millis(50))
+            .await
+            .expect("poll");
+        if batch.is_empty() {
+            return out;
+        }
+        out.extend(
+            batch
+                .iter()
+                .map(|r| codec.decode::<T>(&r.payload).expect("decodes")),
+        );
+    }
+}
+
+fn uuid() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0)
+}
+
+/// Runs the processor until the whole input is committed, then stops it gracefully.
+async fn run_to_end(bus: &Bus, codec: &Codec, batch: usize, total: usize) {
+    let shutdown = CancellationToken::new();
+    let handle = tokio::spawn(runner::run(
+        bus.clone(),
+        codec.clone(),
+        None,
+        config(batch),
+        processor(),
+        shutdown.clone(),
+    ));
+    wait_processed(bus, total).await;
+    shutdown.cancel();
+    handle.await.expect("joins").expect("runs");
+}
+
+async fn wait_processed(bus: &Bus, total: usize) {
+    let Bus::Memory(log) = bus else {
+        panic!("memory bus")
+    };
+    for _ in 0..2_000 {
+        let mut committed_marks = 0;
+        for p in 0..log.partitions(catalog::TRADES).expect("topic") {
+            if let Some((_, meta)) = log.committed("finstream.indicators", catalog::TRADES, p) {
+                committed_marks += meta
+                    .rsplit('=')
+                    .next()
+                    .and_then(|s| s.parse::<i64>().ok())
+                    .map_or(0, |m| m + 1);
+            }
+        }
+        if committed_marks as usize >= total {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("processor did not finish the input");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crashes_lose_no_bar_and_publish_none_twice() {
+    let codec = Codec::embedded();
+    let input = trades(6_000);
+
+    // Reference: one uninterrupted run.
+    let reference = Bus::memory(1_000_000);
+    reference
+        .producer()
+        .expect("producer")
+        .send_all(input.iter().map(|t| record(&codec, t)).collect())
+        .await
+        .expect("produce");
+    run_to_end(&reference, &codec, 97, input.len()).await;
+    let want_bars: Vec<Bar> = read_all(&reference, &codec, catalog::BARS).await;
+    let want_sma: Vec<IndicatorUpdate> = read_all(&reference, &codec, catalog::INDICATORS).await;
+    assert!(
+        want_bars.len() > 500,
+        "reference produced {} bars",
+        want_bars.len()
+    );
+    assert!(!want_sma.is_empty());
+
+    // Crash run: the processor is aborted (no graceful shutdown) again and again while
+    // trades arrive, then restarted.
+    let bus = Bus::memory(1_000_000);
+    let producer = bus.producer().expect("producer");
+    for (round, chunk) in input.chunks(700).enumerate() {
+        producer
+            .send_all(chunk.iter().map(|t| record(&codec, t)).collect())
+            .await
+            .expect("produce");
+        let handle = tokio::spawn(runner::run(
+            bus.clone(),
+            codec.clone(),
+            None,
+            config(97),
+            processor(),
+            CancellationToken::new(),
+        ));
+        tokio::time::sleep(Duration::from_millis(3 + (round as u64 * 7) % 20)).await;
+        handle.abort();
+        let _ = handle.await;
+    }
+    run_to_end(&bus, &codec, 97, input.len()).await;
+
+    let got_bars: Vec<Bar> = read_all(&bus, &codec, catalog::BARS).await;
+    let got_sma: Vec<IndicatorUpdate> = read_all(&bus, &codec, catalog::INDICATORS).await;
+    assert_same("bars", &got_bars, &want_bars, |b| b.id.clone());
+    assert_same("indicator updates", &got_sma, &want_sma, |u| u.id.clone());
+}
+
+/// Same events by id, none twice; reports the first difference only.
+fn assert_same<T: PartialEq + std::fmt::Debug>(
+    what: &str,
+    got: &[T],
+    want: &[T],
+    id: impl Fn(&T) -> String,
+) {
+    let got_by_id: BTreeMap<String, &T> = got.iter().map(|e| (id(e), e)).collect();
+    let want_by_id: BTreeMap<String, &T> = want.iter().map(|e| (id(e), e)).collect();
+    assert_eq!(
+        got.len(),
+        got_by_id.len(),
+        "{} {what} published twice",
+        got.len() - got_by_id.len()
+    );
+    for (k, w) in &want_by_id {
+        match got_by_id.get(k) {
+            None => panic!("{what}: {k} is missing after the crashes"),
+            Some(g) => assert_eq!(g, w, "{what}: {k} differs from the uninterrupted run"),
+        }
+    }
+    let extra: Vec<&String> = got_by_id
+        .keys()
+        .filter(|k| !want_by_id.contains_key(*k))
+        .take(3)
+        .collect();
+    assert!(extra.is_empty(), "{what}: unexpected {extra:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_trade_is_dead_lettered_and_the_stream_goes_on() {
+    let codec = Codec::embedded();
+    let bus = Bus::memory(10_000);
+    let producer = bus.producer().expect("producer");
+    let input = trades(400);
+    let mut records: Vec<OutRecord> = input[..200].iter().map(|t| record(&codec, t)).collect();
+    records.push(OutRecord {
+        topic: catalog::TRADES.into(),
+        key: Some(Bytes::from_static(b"AAPL")),
+        payload: Bytes::from_static(b"{\"price\": 1}"),
+        timestamp_ms: 0,
+    });
+    let mut negative = input[200].clone();
+    negative.price = -5.0;
+    records.push(record(&codec, &negative));
+    records.extend(input[201..].iter().map(|t| record(&codec, t)));
+    let total = records.len();
+    producer.send_all(records).await.expect("produce");
+    run_to_end(&bus, &codec, 50, total).await;
+
+    let dead: Vec<DeadLetter> = read_all(&bus, &codec, catalog::DEAD_LETTERS).await;
+    assert_eq!(dead.len(), 2, "{dead:?}");
+    let decode = dead
+        .iter()
+        .find(|d| d.error_kind == ErrorKind::Decode)
+        .expect("decode failure");
+    assert!(decode.error.contains("magic byte"), "{}", decode.error);
+    assert_eq!(decode.payload, b"{\"price\": 1}".to_vec());
+    assert_eq!(decode.key.as_deref(), Some(&b"AAPL"[..]));
+    assert_eq!(decode.source_topic, catalog::TRADES);
+    let invalid = dead
+        .iter()
+        .find(|d| d.error_kind == ErrorKind::Invalid)
+        .expect("invalid trade");
+    assert!(
+        invalid.error.contains("price must be a positive number"),
+        "{}",
+        invalid.error
+    );
+    assert_eq!(
+        codec
+            .decode::<Trade>(&invalid.payload)
+            .expect("original bytes")
+            .price,
+        -5.0
+    );
+
+    // Bars after the poison events are still built.
+    let bars: Vec<Bar> = read_all(&bus, &codec, catalog::BARS).await;
+    let last_trade_time = input[398].event_time;
+    assert!(
+        bars.iter()
+            .any(|b| b.end_time > input[202].event_time && b.end_time <= last_trade_time),
+        "no bar after the poison events"
+    );
+}
