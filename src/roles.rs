@@ -102,7 +102,7 @@ pub async fn process(
                 IndicatorsProcessor::new(&config.indicators).map_err(anyhow::Error::msg)?;
             let rc = RunnerConfig::new("indicators", &[catalog::TRADES]);
             let stats = runner::run(
-                &transport.bus,
+                transport.bus.clone(),
                 transport.codec.clone(),
                 transport.registry.clone(),
                 rc,
@@ -134,6 +134,10 @@ pub async fn gateway(
     )
     .await
     .with_context(|| format!("binding the gateway to {}", config.gateway.listen))?;
+    println!(
+        "finstream gateway listening on http://{}",
+        app.local_addr()?
+    );
     app.run().await.context("serving the gateway")
 }
 

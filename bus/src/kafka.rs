@@ -36,6 +36,10 @@ pub struct KafkaConfig {
     pub replication_factor: i32,
     /// URL of a Confluent-compatible Schema Registry; the embedded ids are used without one.
     pub schema_registry_url: Option<String>,
+    /// Static group membership id for this process's consumers (e.g. the pod name): a
+    /// restarted process takes its partitions back at once instead of waiting for the
+    /// session of its previous incarnation to time out.
+    pub group_instance_id: Option<String>,
     /// Extra librdkafka properties (e.g. `security.protocol`, `sasl.mechanism`), applied
     /// to every client. Values here are never logged.
     pub properties: BTreeMap<String, String>,
@@ -49,6 +53,7 @@ impl Default for KafkaConfig {
             client_id: "finstream".into(),
             replication_factor: 1,
             schema_registry_url: None,
+            group_instance_id: None,
             properties: BTreeMap::new(),
         }
     }
@@ -233,8 +238,11 @@ impl KafkaConsumer {
             events: Mutex::new(Vec::new()),
             prefix: config.topic_prefix.clone(),
         };
-        let consumer: StreamConsumer<RebalanceLog> = config
-            .client_config()
+        let mut client = config.client_config();
+        if let Some(id) = &config.group_instance_id {
+            client.set("group.instance.id", id);
+        }
+        let consumer: StreamConsumer<RebalanceLog> = client
             .set("group.id", group)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")

@@ -20,7 +20,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 /// Configuration of the gateway.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -106,7 +106,10 @@ impl Application {
             .fallback(not_found)
             .with_state(state)
             .layer(PropagateRequestIdLayer::x_request_id())
-            .layer(TraceLayer::new_for_http())
+            .layer(
+                TraceLayer::new_for_http()
+                    .on_failure(DefaultOnFailure::new().level(tracing::Level::WARN)),
+            )
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
         Ok(Self {
             listener,

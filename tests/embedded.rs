@@ -1,0 +1,121 @@
+//! `finstream run`: every role in one process, no services. The synthetic market's trades
+//! become bars that a WebSocket subscriber receives; bad client messages get a clear
+//! error without closing the stream; SIGTERM stops it cleanly.
+
+mod common;
+
+use common::*;
+use futures::SinkExt;
+use std::time::Duration;
+use tokio_tungstenite::tungstenite::Message;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn synthetic_trades_become_bars_on_the_websocket_stream() {
+    let data = tempfile::tempdir().expect("tmp");
+    let env = vec![(
+        "FINSTREAM__SYNTHETIC__TRADES_PER_SECOND".to_string(),
+        "400".to_string(),
+    )];
+    let mut app = Finstream::start(
+        &[
+            "run",
+            "--http",
+            "127.0.0.1:0",
+            "--data-dir",
+            data.path().to_str().expect("utf-8 path"),
+        ],
+        &env,
+        true,
+    );
+    wait_http_ok(&format!("{}/ready", app.url()), Duration::from_secs(30)).await;
+    let health: serde_json::Value = reqwest::get(format!("{}/health", app.url()))
+        .await
+        .expect("health")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(health["status"], "healthy");
+
+    let mut ws = subscribe(&app.ws_url("/v1/stream"), &["AAPL", "MSFT"]).await;
+
+    // A malformed message is answered with an error, and the stream goes on.
+    ws.send(Message::text("{\"action\":\"subscribe\"}"))
+        .await
+        .expect("sends");
+    let mut saw_error = false;
+    let mut bars = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while tokio::time::Instant::now() < deadline && (bars.len() < 4 || !saw_error) {
+        let Some(v) = next_json(&mut ws, Duration::from_secs(10)).await else {
+            break;
+        };
+        if v["type"] == "error" {
+            assert_eq!(v["code"], 400);
+            assert!(
+                v["message"].as_str().unwrap_or("").contains("symbols"),
+                "{v}"
+            );
+            saw_error = true;
+        }
+        if let Some(bar) = bar_from_json(&v) {
+            assert!(
+                v["offset"].as_i64().is_some() && v["partition"].as_i64().is_some(),
+                "{v}"
+            );
+            bars.push(bar);
+        }
+    }
+    assert!(saw_error, "no error frame for a subscribe without symbols");
+    assert!(bars.len() >= 4, "received {} bars in 30 s", bars.len());
+    for b in &bars {
+        assert!(
+            b.symbol == "AAPL" || b.symbol == "MSFT",
+            "unsubscribed symbol {}",
+            b.symbol
+        );
+        assert_eq!(b.timeframe, "1s");
+        assert_eq!(b.end_time - b.start_time, SECOND);
+        assert!(
+            b.low <= b.open && b.open <= b.high && b.low <= b.close && b.close <= b.high,
+            "{b:?}"
+        );
+        assert!(
+            b.low <= b.vwap && b.vwap <= b.high && b.volume > 0.0 && b.trade_count > 0,
+            "{b:?}"
+        );
+    }
+    let mut ids: Vec<&str> = bars.iter().map(|b| b.id.as_str()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), bars.len(), "a bar arrived twice");
+
+    let metrics = reqwest::get(format!("{}/metrics", app.url()))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        metrics.contains("finstream_processor_records_in_total"),
+        "{metrics}"
+    );
+
+    drop(ws);
+    let status = app.terminate(Duration::from_secs(15));
+    assert!(
+        status.success(),
+        "finstream run exited with {status} after SIGTERM"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_configuration_is_refused_with_the_key_named() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_finstream"))
+        .args(["config"])
+        .env("FINSTREAM__GATEWAY__LISTN", "x")
+        .output()
+        .expect("runs");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("listn"), "{stderr}");
+}
