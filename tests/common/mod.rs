@@ -214,9 +214,13 @@ pub fn closing_trades(symbols: &[&str], after: i64, tag: &str) -> Vec<Trade> {
         .collect()
 }
 
-/// 1-second bars of `trades`, computed here without finstream's aggregator: (symbol,
-/// start) to (open, high, low, close, volume, count).
-pub fn expected_bars(trades: &[Trade]) -> BTreeMap<(String, i64), (f64, f64, f64, f64, f64, i64)> {
+/// A bar's identity: symbol and start.
+pub type BarSlot = (String, i64);
+/// A bar's numbers: open, high, low, close, volume, trade count.
+pub type Ohlcvn = (f64, f64, f64, f64, f64, i64);
+
+/// 1-second bars of `trades`, computed here without finstream's aggregator.
+pub fn expected_bars(trades: &[Trade]) -> BTreeMap<BarSlot, Ohlcvn> {
     let mut groups: BTreeMap<(String, i64), Vec<&Trade>> = BTreeMap::new();
     for t in trades {
         groups
@@ -246,7 +250,7 @@ pub fn expected_bars(trades: &[Trade]) -> BTreeMap<(String, i64), (f64, f64, f64
         .collect()
 }
 
-pub fn bar_key(b: &Bar) -> ((String, i64), (f64, f64, f64, f64, f64, i64)) {
+pub fn bar_key(b: &Bar) -> (BarSlot, Ohlcvn) {
     (
         (b.symbol.clone(), b.start_time),
         (b.open, b.high, b.low, b.close, b.volume, b.trade_count),
