@@ -35,6 +35,22 @@ async fn synthetic_trades_become_bars_on_the_websocket_stream() {
         .await
         .expect("json");
     assert_eq!(health["status"], "healthy");
+    let page = reqwest::get(format!("{}/", app.url()))
+        .await
+        .expect("index")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("/v1/stream") && page.contains("<table"),
+        "the built-in page is missing"
+    );
+    let missing = reqwest::get(format!("{}/nope", app.url()))
+        .await
+        .expect("404");
+    assert_eq!(missing.status(), 404);
+    let body: serde_json::Value = missing.json().await.expect("json error");
+    assert_eq!(body["code"], 404);
 
     let mut ws = subscribe(&app.ws_url("/v1/stream"), &["AAPL", "MSFT"]).await;
 

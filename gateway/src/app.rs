@@ -99,6 +99,7 @@ impl Application {
             shutdown: shutdown.clone(),
         };
         let router = Router::new()
+            .route("/", get(index))
             .route("/health", get(health))
             .route("/ready", get(ready))
             .route("/metrics", get(metrics_text))
@@ -154,6 +155,11 @@ impl Application {
     }
 }
 
+/// The built-in page: live bars from `/v1/stream`, for `make demo`.
+async fn index() -> axum::response::Html<&'static str> {
+    axum::response::Html(include_str!("../static/index.html"))
+}
+
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({"status": "healthy"}))
 }
@@ -202,5 +208,5 @@ async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> 
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint: see /health, /ready, /metrics and /v1/stream".into())
+    ApiError::NotFound("no such endpoint: see /, /health, /ready, /metrics and /v1/stream".into())
 }
