@@ -85,6 +85,15 @@ impl Default for LogConfig {
     }
 }
 
+/// `[metrics]`: telemetry of roles that have no gateway.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// Address where `finstream process` and `finstream ingest` serve `/metrics` and
+    /// `/health`, e.g. `0.0.0.0:9100`; off when unset. The gateway always serves them.
+    pub listen: Option<String>,
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -96,6 +105,7 @@ pub struct Config {
     pub indicators: IndicatorsConfig,
     pub data: DataConfig,
     pub log: LogConfig,
+    pub metrics: MetricsConfig,
 }
 
 impl Config {

@@ -44,19 +44,16 @@ async fn main() -> anyhow::Result<()> {
             roles::gateway(&config, &transport, metrics, roles::shutdown_on_signals()).await
         }
         Command::Process { name } => {
+            let shutdown = roles::shutdown_on_signals();
+            roles::serve_metrics(&config, &shutdown).await?;
             let transport = roles::Transport::from_config(&config).await?;
-            roles::process(&config, &transport, &name, roles::shutdown_on_signals()).await
+            roles::process(&config, &transport, &name, shutdown).await
         }
         Command::Ingest(IngestCommand::Synthetic { rate, duration }) => {
+            let shutdown = roles::shutdown_on_signals();
+            roles::serve_metrics(&config, &shutdown).await?;
             let transport = roles::Transport::from_config(&config).await?;
-            roles::ingest_synthetic(
-                &config,
-                &transport,
-                rate,
-                duration,
-                roles::shutdown_on_signals(),
-            )
-            .await
+            roles::ingest_synthetic(&config, &transport, rate, duration, shutdown).await
         }
     }
 }

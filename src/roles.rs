@@ -82,6 +82,23 @@ pub fn shutdown_on_signals() -> CancellationToken {
     token
 }
 
+/// Starts `/metrics` and `/health` on `metrics.listen`, if set, for roles without a gateway.
+pub async fn serve_metrics(config: &Config, shutdown: &CancellationToken) -> anyhow::Result<()> {
+    let Some(listen) = config.metrics.listen.clone() else {
+        return Ok(());
+    };
+    let handle = crate::telemetry::init_metrics().context("installing the metrics recorder")?;
+    let listener_shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        if let Err(e) =
+            finstream_gateway::app::serve_metrics(&listen, handle, listener_shutdown).await
+        {
+            tracing::error!(error = %e, listen = %listen, "metrics endpoint failed");
+        }
+    });
+    Ok(())
+}
+
 /// Runs one processor until shutdown.
 pub async fn process(
     config: &Config,

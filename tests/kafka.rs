@@ -116,7 +116,16 @@ async fn external_trades_become_bars_and_poison_goes_to_the_dead_letter_topic() 
     let prefix = format!("{prefix}.");
     create_topics(&prefix);
     let env = kafka_env(&prefix);
-    let _processor = Finstream::start(&["process", "indicators"], &env, false);
+    let metrics_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let mut processor_env = env.clone();
+    processor_env.push((
+        "FINSTREAM__METRICS__LISTEN".into(),
+        format!("127.0.0.1:{metrics_port}"),
+    ));
+    let _processor = Finstream::start(&["process", "indicators"], &processor_env, false);
     let gateway = Finstream::start(&["gateway", "--http", "127.0.0.1:0"], &env, true);
     wait_http_ok(&format!("{}/ready", gateway.url()), Duration::from_secs(60)).await;
     let mut ws = subscribe(&gateway.ws_url("/v1/stream"), &["AAPL", "MSFT"]).await;
@@ -189,6 +198,19 @@ async fn external_trades_become_bars_and_poison_goes_to_the_dead_letter_topic() 
     );
     assert_eq!(dead[1].error_kind, ErrorKind::Invalid);
     assert_eq!(dead[1].source_offset, dead[0].source_offset + 1);
+
+    // The processor reports what it did on its own metrics endpoint.
+    let metrics = reqwest::get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    let dead_line = metrics
+        .lines()
+        .find(|l| l.starts_with("finstream_processor_dead_letters_total"))
+        .unwrap_or("");
+    assert!(dead_line.ends_with(" 2"), "{metrics}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

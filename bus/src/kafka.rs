@@ -17,7 +17,7 @@ use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::{ClientContext, util::Timeout};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -166,11 +166,53 @@ impl KafkaProducer {
     }
 }
 
-/// Collects rebalances for the consumer's owner to act on.
-#[derive(Debug, Default)]
+/// The consumer's side of rebalances: positions newly assigned partitions by the start
+/// policy (inside the callback, before any record of them is fetched), and collects the
+/// changes for the consumer's owner to act on.
+#[derive(Debug)]
 pub struct RebalanceLog {
     events: Mutex<Vec<Rebalance>>,
     prefix: String,
+    start: StartFrom,
+    /// Next offset per partition this consumer has read up to, so that a partition that
+    /// comes back after a rebalance continues where it was instead of starting over.
+    next: Mutex<HashMap<(String, i32), i64>>,
+}
+
+impl RebalanceLog {
+    fn logical<'a>(&self, topic: &'a str) -> &'a str {
+        topic.strip_prefix(self.prefix.as_str()).unwrap_or(topic)
+    }
+
+    /// Where a freshly assigned partition starts, for policies that ignore commits.
+    fn start_offset(
+        &self,
+        consumer: &BaseConsumer<Self>,
+        topic: &str,
+        partition: i32,
+    ) -> Result<Option<Offset>, KafkaError> {
+        if let Some(&next) = self
+            .next
+            .lock()
+            .get(&(self.logical(topic).to_string(), partition))
+        {
+            return Ok(Some(Offset::Offset(next)));
+        }
+        Ok(match self.start {
+            StartFrom::CommittedOrEarliest | StartFrom::CommittedOrLatest => None,
+            StartFrom::Earliest => Some(Offset::Beginning),
+            // Settled outside the callback (see `KafkaConsumer::take_rebalances`): reading
+            // the high watermark from inside it stalls the consumer.
+            StartFrom::Latest => None,
+            StartFrom::Offset(o) => Some(Offset::Offset(o)),
+            StartFrom::Timestamp(ts) => {
+                let mut tpl = TopicPartitionList::new();
+                tpl.add_partition_offset(topic, partition, Offset::Offset(ts))?;
+                let found = consumer.offsets_for_times(tpl, Duration::from_secs(10))?;
+                found.elements().first().map(|e| e.offset())
+            }
+        })
+    }
 }
 
 impl ClientContext for RebalanceLog {}
@@ -178,25 +220,48 @@ impl ClientContext for RebalanceLog {}
 impl ConsumerContext for RebalanceLog {
     fn post_rebalance(
         &self,
-        _consumer: &BaseConsumer<Self>,
+        consumer: &BaseConsumer<Self>,
         rebalance: &rdkafka::consumer::Rebalance<'_>,
     ) {
         let list = |tpl: &TopicPartitionList| {
             tpl.elements()
                 .iter()
-                .map(|e| {
-                    (
-                        e.topic()
-                            .strip_prefix(self.prefix.as_str())
-                            .unwrap_or(e.topic())
-                            .to_string(),
-                        e.partition(),
-                    )
-                })
+                .map(|e| (self.logical(e.topic()).to_string(), e.partition()))
                 .collect::<Vec<_>>()
         };
         let event = match rebalance {
-            rdkafka::consumer::Rebalance::Assign(tpl) => Rebalance::Assigned(list(tpl)),
+            rdkafka::consumer::Rebalance::Assign(tpl) => {
+                let ignores_commits = matches!(
+                    self.start,
+                    StartFrom::Earliest | StartFrom::Offset(_) | StartFrom::Timestamp(_)
+                );
+                if ignores_commits || !self.next.lock().is_empty() {
+                    let mut positioned = TopicPartitionList::new();
+                    let mut changed = false;
+                    for e in tpl.elements() {
+                        let offset = match self.start_offset(consumer, e.topic(), e.partition()) {
+                            Ok(Some(o)) => {
+                                changed = true;
+                                o
+                            }
+                            Ok(None) => e.offset(),
+                            Err(err) => {
+                                tracing::warn!(topic = e.topic(), partition = e.partition(), error = %err, "could not position a new partition; it starts at the reset policy");
+                                e.offset()
+                            }
+                        };
+                        if let Err(err) =
+                            positioned.add_partition_offset(e.topic(), e.partition(), offset)
+                        {
+                            tracing::warn!(error = %err, "invalid start offset");
+                        }
+                    }
+                    if changed && let Err(err) = consumer.assign(&positioned) {
+                        tracing::warn!(error = %err, "re-assigning partitions at their start offsets failed");
+                    }
+                }
+                Rebalance::Assigned(list(tpl))
+            }
             rdkafka::consumer::Rebalance::Revoke(tpl) => Rebalance::Revoked(list(tpl)),
             rdkafka::consumer::Rebalance::Error(e) => {
                 tracing::warn!(error = %e, "consumer group rebalance failed");
@@ -213,6 +278,9 @@ pub struct KafkaConsumer {
     config: Arc<KafkaConfig>,
     start: StartFrom,
     paused: bool,
+    /// Partitions whose start position is settled (for `StartFrom::Latest`, once they have
+    /// been moved to the high watermark read after assignment).
+    settled: std::collections::HashSet<(String, i32)>,
 }
 
 impl std::fmt::Debug for KafkaConsumer {
@@ -237,6 +305,8 @@ impl KafkaConsumer {
         let context = RebalanceLog {
             events: Mutex::new(Vec::new()),
             prefix: config.topic_prefix.clone(),
+            start,
+            next: Mutex::new(HashMap::new()),
         };
         let mut client = config.client_config();
         if let Some(id) = &config.group_instance_id {
@@ -263,6 +333,7 @@ impl KafkaConsumer {
             config: Arc::new(config.clone()),
             start,
             paused: false,
+            settled: std::collections::HashSet::new(),
         })
     }
 
@@ -286,6 +357,11 @@ impl KafkaConsumer {
                 None => break,
             }
         }
+        let mut next = self.consumer.context().next.lock();
+        for r in &out {
+            next.insert((r.topic.clone(), r.partition), r.offset + 1);
+        }
+        drop(next);
         Ok(out)
     }
 
@@ -336,36 +412,6 @@ impl KafkaConsumer {
         }))
     }
 
-    /// Applies the start policy to freshly assigned partitions that ignore commits.
-    pub fn position_new_partitions(&self, assigned: &[(String, i32)]) -> Result<(), BusError> {
-        let target = |topic: &str, partition: i32| -> Result<Option<Offset>, BusError> {
-            Ok(match self.start {
-                StartFrom::Earliest => Some(Offset::Beginning),
-                StartFrom::Latest => Some(Offset::End),
-                StartFrom::Offset(o) => Some(Offset::Offset(o)),
-                StartFrom::Timestamp(ts) => {
-                    let mut tpl = TopicPartitionList::new();
-                    tpl.add_partition_offset(
-                        &self.config.physical(topic),
-                        partition,
-                        Offset::Offset(ts),
-                    )?;
-                    let found = self
-                        .consumer
-                        .offsets_for_times(tpl, Duration::from_secs(10))?;
-                    found.elements().first().map(|e| e.offset())
-                }
-                StartFrom::CommittedOrEarliest | StartFrom::CommittedOrLatest => None,
-            })
-        };
-        for (topic, partition) in assigned {
-            if let Some(offset) = target(topic, *partition)? {
-                self.seek(topic, *partition, offset)?;
-            }
-        }
-        Ok(())
-    }
-
     fn seek(&self, topic: &str, partition: i32, offset: Offset) -> Result<(), BusError> {
         let physical = self.config.physical(topic);
         // A seek right after assignment can race the fetcher's start; retry briefly.
@@ -409,8 +455,35 @@ impl KafkaConsumer {
         Ok(())
     }
 
-    pub fn take_rebalances(&mut self) -> Vec<Rebalance> {
-        std::mem::take(&mut *self.consumer.context().events.lock())
+    /// Partition changes since the last call. With `StartFrom::Latest`, partitions seen for
+    /// the first time are moved to their high watermark as of now, so that everything
+    /// produced after this returns is read.
+    pub fn take_rebalances(&mut self) -> Result<Vec<Rebalance>, BusError> {
+        let events = std::mem::take(&mut *self.consumer.context().events.lock());
+        for event in &events {
+            if let Rebalance::Assigned(tps) = event {
+                for (topic, partition) in tps {
+                    let tp = (topic.clone(), *partition);
+                    let resumed = self.consumer.context().next.lock().contains_key(&tp);
+                    if self.start == StartFrom::Latest && !resumed && !self.settled.contains(&tp) {
+                        let (_, high) = self.consumer.fetch_watermarks(
+                            &self.config.physical(topic),
+                            *partition,
+                            Duration::from_secs(10),
+                        )?;
+                        self.seek(topic, *partition, Offset::Offset(high))?;
+                    }
+                    self.settled.insert(tp);
+                }
+            }
+        }
+        Ok(events)
+    }
+
+    /// Whether every assigned partition's start position is settled.
+    pub fn positioned(&self) -> Result<bool, BusError> {
+        let assigned = self.assignment()?;
+        Ok(!assigned.is_empty() && assigned.iter().all(|tp| self.settled.contains(tp)))
     }
 
     pub fn assignment(&self) -> Result<Vec<(String, i32)>, BusError> {

@@ -163,20 +163,12 @@ impl Consumer {
         }
     }
 
-    /// Partition changes since the last call; for Kafka, applies the start policy to
-    /// newly assigned partitions.
+    /// Partition changes since the last call. New partitions are already positioned by
+    /// the start policy when this reports them.
     pub fn take_rebalances(&mut self) -> Result<Vec<Rebalance>, BusError> {
         match self {
             Consumer::Memory(c) => Ok(c.take_rebalances()),
-            Consumer::Kafka(c) => {
-                let events = c.take_rebalances();
-                for e in &events {
-                    if let Rebalance::Assigned(tps) = e {
-                        c.position_new_partitions(tps)?;
-                    }
-                }
-                Ok(events)
-            }
+            Consumer::Kafka(c) => c.take_rebalances(),
         }
     }
 
@@ -205,6 +197,15 @@ impl Consumer {
                 Ok(())
             }
             Consumer::Kafka(c) => c.resume(),
+        }
+    }
+
+    /// Whether every assigned partition's read position is settled, so that anything
+    /// produced from now on will be read.
+    pub fn positioned(&self) -> Result<bool, BusError> {
+        match self {
+            Consumer::Memory(c) => Ok(!c.assignment().is_empty()),
+            Consumer::Kafka(c) => c.positioned(),
         }
     }
 

@@ -46,7 +46,8 @@ mod tests {
 
     #[test]
     fn matches_kafka_java_client_reference_values() {
-        // Values from Kafka's UtilsTest.testMurmur2 (clients/src/test/.../UtilsTest.java).
+        // Values from Kafka's UtilsTest.testMurmur2, confirmed against kafka-clients 4.3.1's
+        // Utils.murmur2 run on this machine.
         let cases: [(&[u8], i32); 6] = [
             (b"21", -973_932_308),
             (b"foobar", -790_332_482),
@@ -76,5 +77,8 @@ mod tests {
             assert_eq!(p, partition_for(key.as_bytes(), 6));
         }
         assert_eq!(partition_for(b"x", 0), 0);
+        // Where the Java client puts these keys among 6 partitions (kafka-clients 4.3.1).
+        assert_eq!(partition_for(b"AAPL", 6), 3);
+        assert_eq!(partition_for(b"MSFT", 6), 0);
     }
 }

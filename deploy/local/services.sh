@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016  # single-quoted bash -c snippets get their values as $0, $1, ...
-# deploy/local/services.sh - run Kafka (KRaft), Redis and Cassandra for tests on loopback,
-# as plain background processes (no Docker). See deploy/local/README.md.
+# deploy/local/services.sh - run Kafka (KRaft), Redis, Cassandra and a schema registry (Apicurio,
+# Confluent-compatible API) for tests on loopback, as plain background processes (no Docker).
+# See deploy/local/README.md.
 #
-#   services.sh up|down|status|env [kafka|redis|cassandra ...]     (default: all three)
+#   services.sh up|down|status|env [kafka|redis|cassandra|registry ...]     (default: all four)
 #
 # All state (jars, data, logs, pid files) lives under ${FINSTREAM_LOCAL_DIR:-$HOME/.cache/finstream/local}.
 set -euo pipefail
@@ -24,16 +25,21 @@ KAFKA_CONTROLLER_PORT="${FINSTREAM_KAFKA_CONTROLLER_PORT:-9093}"
 REDIS_PORT="${FINSTREAM_REDIS_PORT:-6379}"
 CASSANDRA_PORT="${FINSTREAM_CASSANDRA_PORT:-9042}"
 CASSANDRA_STORAGE_PORT="${FINSTREAM_CASSANDRA_STORAGE_PORT:-7000}"
+REGISTRY_PORT="${FINSTREAM_REGISTRY_PORT:-8081}"
+# where Apicurio serves the Confluent Schema Registry API (what a Confluent client takes as its URL)
+REGISTRY_API_PATH=/apis/ccompat/v7
 
 KAFKA_HEAP="${FINSTREAM_KAFKA_HEAP:-512m}"
 CASSANDRA_HEAP="${FINSTREAM_CASSANDRA_HEAP:-1G}"
+REGISTRY_HEAP="${FINSTREAM_REGISTRY_HEAP:-256m}"
 
 KAFKA_TIMEOUT="${FINSTREAM_KAFKA_START_TIMEOUT:-120}"
 REDIS_TIMEOUT="${FINSTREAM_REDIS_START_TIMEOUT:-30}"
 CASSANDRA_TIMEOUT="${FINSTREAM_CASSANDRA_START_TIMEOUT:-180}"
+REGISTRY_TIMEOUT="${FINSTREAM_REGISTRY_START_TIMEOUT:-90}"
 STOP_TIMEOUT="${FINSTREAM_STOP_TIMEOUT:-60}"
 
-ALL_SERVICES=(redis kafka cassandra)
+ALL_SERVICES=(redis kafka cassandra registry)
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -43,7 +49,7 @@ die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
   cat <<EOF
-usage: $(basename "$0") up|down|status|env [kafka|redis|cassandra ...]
+usage: $(basename "$0") up|down|status|env [kafka|redis|cassandra|registry ...]
 
   up       fetch (first time) and start the services, wait until they answer
   down     stop them (SIGTERM, then SIGKILL after ${STOP_TIMEOUT}s)
@@ -52,12 +58,12 @@ usage: $(basename "$0") up|down|status|env [kafka|redis|cassandra ...]
 
 state dir: $STATE_DIR   (FINSTREAM_LOCAL_DIR)
 ports:     kafka $KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT), redis $REDIS_PORT,
-           cassandra $CASSANDRA_PORT (storage $CASSANDRA_STORAGE_PORT)
+           cassandra $CASSANDRA_PORT (storage $CASSANDRA_STORAGE_PORT), registry $REGISTRY_PORT
 EOF
 }
 
-for _v in KAFKA_PORT KAFKA_CONTROLLER_PORT REDIS_PORT CASSANDRA_PORT CASSANDRA_STORAGE_PORT \
-          KAFKA_TIMEOUT REDIS_TIMEOUT CASSANDRA_TIMEOUT STOP_TIMEOUT; do
+for _v in KAFKA_PORT KAFKA_CONTROLLER_PORT REDIS_PORT CASSANDRA_PORT CASSANDRA_STORAGE_PORT REGISTRY_PORT \
+          KAFKA_TIMEOUT REDIS_TIMEOUT CASSANDRA_TIMEOUT REGISTRY_TIMEOUT STOP_TIMEOUT; do
   [[ "${!_v}" =~ ^[0-9]+$ ]] || die "$_v must be a number, got '${!_v}'"
 done
 unset _v
@@ -70,6 +76,7 @@ svc_port() {
     kafka) echo "$KAFKA_PORT" ;;
     redis) echo "$REDIS_PORT" ;;
     cassandra) echo "$CASSANDRA_PORT" ;;
+    registry) echo "$REGISTRY_PORT" ;;
   esac
 }
 
@@ -79,6 +86,7 @@ svc_ports() {
     kafka) echo "$KAFKA_PORT $KAFKA_CONTROLLER_PORT" ;;
     redis) echo "$REDIS_PORT" ;;
     cassandra) echo "$CASSANDRA_PORT $CASSANDRA_STORAGE_PORT" ;;
+    registry) echo "$REGISTRY_PORT" ;;
   esac
 }
 
@@ -88,6 +96,7 @@ svc_pattern() {
     kafka) echo "kafka.Kafka" ;;
     redis) echo "redis-server" ;;
     cassandra) echo "CassandraDaemon" ;;
+    registry) echo "apicurio-registry-app" ;;
   esac
 }
 
@@ -97,6 +106,7 @@ svc_logs() {
     kafka) echo "$d/server.log $d/kafka.out" ;;
     redis) echo "$d/redis.log $d/redis.out" ;;
     cassandra) echo "$d/system.log $d/cassandra.out" ;;
+    registry) echo "$d/registry.log $d/registry.out" ;;
   esac
 }
 
@@ -176,8 +186,9 @@ need_mvn() {
 
 # Copies the runtime dependencies of deploy/local/<svc>/pom.xml to <state>/<svc>/libs, unless the
 # jars for this exact pom are already there (marker: libs/.fetched holds the pom's sha256).
+# A .tar.gz among them (a release distribution) is unpacked in libs and removed.
 fetch_jars() {
-  local svc="$1" pom="$SCRIPT_DIR/$1/pom.xml" dir libs hash work
+  local svc="$1" pom="$SCRIPT_DIR/$1/pom.xml" dir libs hash work archive
   dir="$(svc_dir "$svc")"
   libs="$dir/libs"
   hash="$(sha256sum "$pom" | cut -d' ' -f1)"
@@ -196,6 +207,11 @@ fetch_jars() {
     tail -n 40 "$work/mvn.log" >&2 || true
     die "$svc: fetching jars with mvn failed (full log: $work/mvn.log)"
   fi
+  for archive in "$libs.new"/*.tar.gz; do
+    [[ -f "$archive" ]] || continue
+    tar -xzf "$archive" -C "$libs.new" </dev/null || die "$svc: unpacking $archive failed"
+    rm -f "$archive"
+  done
   rm -rf "$libs"
   mv "$libs.new" "$libs"
   echo "$hash" >"$libs/.fetched"
@@ -467,6 +483,56 @@ cassandra_check() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# Schema registry: Apicurio Registry 2.6 (Quarkus, JVM), Confluent-compatible API under
+# $REGISTRY_API_PATH, schemas in an H2 file database under <state>/registry/data (kept across restarts)
+
+registry_runner() {
+  find "$(svc_dir registry)/libs" -maxdepth 1 -name 'apicurio-registry-app-*-runner.jar' | head -n1
+}
+
+registry_prepare() {
+  local d
+  need_java
+  fetch_jars registry
+  d="$(svc_dir registry)"
+  [[ -n "$(registry_runner)" ]] || die "registry: no apicurio-registry-app-*-runner.jar in $d/libs (delete $d/libs to fetch again)"
+  mkdir -p "$d/data" "$d/logs" "$d/tmp"
+}
+
+registry_start() {
+  local d; d="$(svc_dir registry)"
+  # Settings are system properties (they take precedence over the app's environment variables
+  # such as HTTP_PORT or REGISTRY_DATASOURCE_URL).
+  local opts=(
+    -Xms64m -Xmx"$REGISTRY_HEAP" -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError
+    -Djava.awt.headless=true -Djava.io.tmpdir="$d/tmp"
+    -Dquarkus.http.host="$HOST" -Dquarkus.http.port="$REGISTRY_PORT"
+    # like Confluent's registry: the same schema written differently (whitespace, field order of
+    # the JSON) is found again and keeps its id
+    -Dregistry.ccompat.use-canonical-hash=true
+    -Dquarkus.datasource.jdbc.url="jdbc:h2:file:$d/data/registry"
+    -Dquarkus.datasource.jdbc.initial-size=2 -Dquarkus.datasource.jdbc.min-size=2
+    -Dquarkus.datasource.jdbc.max-size=20
+    -Dquarkus.log.console.enable=false
+    -Dquarkus.log.file.enable=true -Dquarkus.log.file.path="$d/logs/registry.log"
+    -Dquarkus.log.file.rotation.max-file-size=50M -Dquarkus.log.file.rotation.max-backup-index=1
+    -jar "$(registry_runner)"
+  )
+  launch registry "$d" "$d/logs/registry.out" "$JAVA" "${opts[@]}"
+}
+
+# the Confluent API answers GET /subjects with 200 (a JSON list)
+registry_check() {
+  port_open "$REGISTRY_PORT" || return 1
+  timeout 5 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "GET %s/subjects HTTP/1.0\r\nHost: %s:%s\r\nAccept: application/json\r\n\r\n" "$2" "$0" "$1" >&3
+    IFS= read -r status <&3
+    [[ "$status" =~ ^HTTP/1\.[01]\ 200 ]]
+  ' "$HOST" "$REGISTRY_PORT" "$REGISTRY_API_PATH" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------------------------
 # commands
 
 lock_state() {
@@ -494,6 +560,7 @@ cmd_up() {
       kafka) wait_healthy kafka "$KAFKA_TIMEOUT" kafka_check || failed=1 ;;
       redis) wait_healthy redis "$REDIS_TIMEOUT" redis_check || failed=1 ;;
       cassandra) wait_healthy cassandra "$CASSANDRA_TIMEOUT" cassandra_check || failed=1 ;;
+      registry) wait_healthy registry "$REGISTRY_TIMEOUT" registry_check || failed=1 ;;
     esac
   done
   ((failed == 0)) || die "some services did not come up (see above); 'services.sh down' stops what runs"
@@ -556,6 +623,7 @@ cmd_env() {
       kafka) echo "export FINSTREAM_TEST_KAFKA=$HOST:$KAFKA_PORT" ;;
       redis) echo "export FINSTREAM_TEST_REDIS=redis://$HOST:$REDIS_PORT" ;;
       cassandra) echo "export FINSTREAM_TEST_CASSANDRA=$HOST:$CASSANDRA_PORT" ;;
+      registry) echo "export FINSTREAM_TEST_SCHEMA_REGISTRY=http://$HOST:$REGISTRY_PORT$REGISTRY_API_PATH" ;;
     esac
   done
 }
@@ -574,8 +642,8 @@ main() {
   local want=() svc arg
   for arg in "$@"; do
     case "$arg" in
-      kafka | redis | cassandra) ;;
-      *) die "unknown service '$arg' (kafka, redis, cassandra)" ;;
+      kafka | redis | cassandra | registry) ;;
+      *) die "unknown service '$arg' (kafka, redis, cassandra, registry)" ;;
     esac
   done
   for svc in "${ALL_SERVICES[@]}"; do

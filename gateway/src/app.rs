@@ -155,6 +155,24 @@ impl Application {
     }
 }
 
+/// Serves `/metrics` and `/health` alone, for roles without the gateway (processors,
+/// sources), until shutdown.
+pub async fn serve_metrics(
+    listen: &str,
+    metrics: PrometheusHandle,
+    shutdown: CancellationToken,
+) -> std::io::Result<()> {
+    let listener = TcpListener::bind(listen).await?;
+    tracing::info!(addr = %listener.local_addr()?, "metrics listening");
+    let router = Router::new().route("/health", get(health)).route(
+        "/metrics",
+        get(move || std::future::ready(metrics.render())),
+    );
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+}
+
 /// The built-in page: live bars from `/v1/stream`, for `make demo`.
 async fn index() -> axum::response::Html<&'static str> {
     axum::response::Html(include_str!("../static/index.html"))
@@ -167,7 +185,7 @@ async fn health() -> Json<serde_json::Value> {
 async fn ready(State(state): State<AppState>) -> Response {
     let bus = state.bus.ping().await;
     let assigned = state.hub.stats.assigned_partitions.load(Ordering::Relaxed);
-    let stream_ready = assigned > 0;
+    let stream_ready = state.hub.stats.ready.load(Ordering::Relaxed);
     let ok = bus.is_ok() && stream_ready;
     let body = serde_json::json!({
         "status": if ok { "ready" } else { "not ready" },

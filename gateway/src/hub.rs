@@ -84,6 +84,9 @@ pub struct HubStats {
     pub dropped_full: AtomicU64,
     pub duplicates: AtomicU64,
     pub assigned_partitions: AtomicUsize,
+    /// Set once the fan-out consumer holds partitions of every topic it reads, positioned:
+    /// from then on nothing produced is missed.
+    pub ready: std::sync::atomic::AtomicBool,
 }
 
 /// The fan-out hub of one gateway process.
@@ -262,9 +265,15 @@ pub async fn run(
             }
         };
         consumer.take_rebalances()?;
+        let assigned = consumer.assignment()?;
+        let covers_all = [catalog::BARS, catalog::INDICATORS]
+            .iter()
+            .all(|t| assigned.iter().any(|(topic, _)| topic == t));
         hub.stats
             .assigned_partitions
-            .store(consumer.assignment()?.len(), Ordering::Relaxed);
+            .store(assigned.len(), Ordering::Relaxed);
+        let positioned = covers_all && consumer.positioned()?;
+        hub.stats.ready.store(positioned, Ordering::Relaxed);
         for record in &batch {
             hub.dispatch(&codec, record);
         }

@@ -316,15 +316,16 @@ fn an_old_writer_is_read_through_schema_resolution() {
 #[test]
 fn every_schema_change_stays_backward_compatible() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let git_ok = Command::new("git")
+    let probe = Command::new("git")
         .arg("-C")
         .arg(dir)
         .args(["rev-parse", "--git-dir"])
-        .output()
-        .is_ok_and(|o| o.status.success());
+        .output();
+    let git_ok = probe.as_ref().is_ok_and(|o| o.status.success());
     assert!(
         git_ok,
-        "this check reads the schema files' history from git; run it in a git checkout"
+        "this check reads the schema files' history from git; run it in a git checkout ({:?})",
+        probe.map(|o| String::from_utf8_lossy(&o.stderr).into_owned())
     );
     let mut checked_pairs = 0;
     for kind in EventKind::ALL {
