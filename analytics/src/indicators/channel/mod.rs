@@ -1,0 +1,1 @@
+//! Price channels: Donchian and Keltner.

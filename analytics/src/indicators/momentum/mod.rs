@@ -1,0 +1,1 @@
+//! Momentum of closes: RSI, MACD, PPO, ROC, MOM, CMO, TRIX, STOCHRSI.

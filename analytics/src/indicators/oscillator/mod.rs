@@ -1,0 +1,1 @@
+//! Range oscillators: STOCH, WILLR, CCI, AROON, MFI.

@@ -1,0 +1,1 @@
+//! Trend strength and direction: ADX with +DI and -DI, parabolic SAR.

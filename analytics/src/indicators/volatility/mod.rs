@@ -1,0 +1,1 @@
+//! Volatility: true range, ATR, NATR, Bollinger bands.

@@ -1,0 +1,1 @@
+//! Volume: OBV, accumulation/distribution, ADOSC, VWAP, relative volume.
