@@ -10,3 +10,4 @@
 
 pub mod bars;
 pub mod indicators;
+pub mod options;

@@ -1,0 +1,1 @@
+//! Option pricing: Black-Scholes-Merton, implied volatility, Greeks, American exercise, chain analytics.
