@@ -7,7 +7,7 @@ SERVICES := deploy/local/services.sh
 HTTP ?= 127.0.0.1:8080
 DATA_DIR ?= data
 
-.PHONY: help demo build test test-unit lint fmt setup services-up services-down services-status clean
+.PHONY: help demo build test test-unit lint fmt setup setup-test services-up services-down services-status
 
 help:
 	@echo "make demo            run everything in one process (embedded backends, synthetic market) on http://$(HTTP)"
@@ -17,7 +17,10 @@ help:
 	@echo "make services-up     start the local services (deploy/local); services-down stops them, services-status shows them"
 
 setup:
-	@deploy/local/setup.sh
+	@deploy/local/setup.sh build
+
+setup-test:
+	@deploy/local/setup.sh test
 
 build: setup
 	cargo build --workspace --all-targets
@@ -31,7 +34,7 @@ test-unit: setup
 
 # Starts the services, runs every test (including those marked as needing services),
 # and stops the services whatever the outcome.
-test: setup
+test: setup-test
 	@$(SERVICES) up
 	@set -o pipefail; eval "$$($(SERVICES) env)"; \
 	  status=0; cargo test --workspace -- --include-ignored || status=$$?; \

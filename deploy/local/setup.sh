@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
-# Installs what a fresh Debian machine lacks to build and test finstream:
-# cmake and libcurl headers (librdkafka's bundled build), redis-server, a JDK and Maven
-# (Kafka and Cassandra run from their Maven Central artifacts). Idempotent and quiet
-# when everything is there; needs root (or sudo) only when something is missing.
+# Installs what a fresh Debian machine lacks for finstream, and nothing more:
+#   setup.sh build   cmake, pkg-config, g++ and libcurl headers (librdkafka's bundled build)
+#   setup.sh test    the above, plus redis-server, a JDK and Maven (Kafka, Cassandra and the
+#                    schema registry run from their Maven Central artifacts)
+# Idempotent and quiet when everything is there; needs root (or sudo) only when something
+# is missing.
 set -euo pipefail
+
+mode="${1:-build}"
+case "$mode" in build|test) ;; *) echo "usage: $0 build|test" >&2; exit 2 ;; esac
 
 need=()
 command -v cmake >/dev/null 2>&1 || need+=(cmake)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
-dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need+=(libcurl4-openssl-dev)
-command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
-command -v java >/dev/null 2>&1 || need+=(openjdk-17-jre-headless)
-command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v c++ >/dev/null 2>&1 || need+=(g++)
+dpkg -s libcurl4-openssl-dev >/dev/null 2>&1 || need+=(libcurl4-openssl-dev)
+if [ "$mode" = test ]; then
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+  command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+  command -v mvn >/dev/null 2>&1 || need+=(maven)
+fi
 
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${need[*]}"
