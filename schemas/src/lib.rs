@@ -9,9 +9,13 @@
 //! - [`catalog`] lists the topics (`<domain>.<entity>.v<N>`), their keys, partitions and retention.
 //! - [`compat`] holds the evolution rule: each schema version stays BACKWARD compatible.
 //!
+//! - [`alpaca`] is Alpaca's market-data stream protocol (JSON and msgpack), for the connector
+//!   and for the gateway's Alpaca-compatible stream.
+//!
 //! No I/O here: the HTTP Schema Registry client lives in `finstream-bus`.
 //! Start with `catalog.rs` and `events.rs`; `tests/contract.rs` ties the types to the files.
 
+pub mod alpaca;
 pub mod catalog;
 pub mod codec;
 pub mod compat;
