@@ -403,6 +403,70 @@ fn channels_of(node: Node<'_>) -> Channels {
     c
 }
 
+fn symbol_of(node: Node<'_>, given: Option<&str>, kind: &str) -> Result<String, WireError> {
+    match given {
+        Some(s) => Ok(s.to_string()),
+        None => need_str(node, "S", kind),
+    }
+}
+
+fn trade_of(node: Node<'_>, symbol: Option<&str>) -> Result<StreamTrade, WireError> {
+    Ok(StreamTrade {
+        symbol: symbol_of(node, symbol, "trade")?,
+        id: node.get("i").and_then(Node::i64),
+        exchange: opt_str(node, "x"),
+        price: need_f64(node, "p", "trade")?,
+        size: need_f64(node, "s", "trade")?,
+        conditions: node.get("c").map(Node::strings).unwrap_or_default(),
+        time: need_time(node, "trade")?,
+        tape: opt_str(node, "z"),
+    })
+}
+
+fn quote_of(node: Node<'_>, symbol: Option<&str>) -> Result<StreamQuote, WireError> {
+    Ok(StreamQuote {
+        symbol: symbol_of(node, symbol, "quote")?,
+        bid_exchange: opt_str(node, "bx"),
+        bid_price: need_f64(node, "bp", "quote")?,
+        bid_size: need_f64(node, "bs", "quote")?,
+        ask_exchange: opt_str(node, "ax"),
+        ask_price: need_f64(node, "ap", "quote")?,
+        ask_size: need_f64(node, "as", "quote")?,
+        conditions: node.get("c").map(Node::strings).unwrap_or_default(),
+        time: need_time(node, "quote")?,
+        tape: opt_str(node, "z"),
+    })
+}
+
+fn bar_of(node: Node<'_>, symbol: Option<&str>) -> Result<StreamBar, WireError> {
+    Ok(StreamBar {
+        symbol: symbol_of(node, symbol, "bar")?,
+        open: need_f64(node, "o", "bar")?,
+        high: need_f64(node, "h", "bar")?,
+        low: need_f64(node, "l", "bar")?,
+        close: need_f64(node, "c", "bar")?,
+        volume: need_f64(node, "v", "bar")?,
+        trade_count: node.get("n").and_then(Node::i64),
+        vwap: node.get("vw").and_then(Node::f64),
+        time: need_time(node, "bar")?,
+    })
+}
+
+/// A trade as the REST API lists it (`{"t","x","p","s","c","i","z"}`, symbol given apart).
+pub fn rest_trade(item: &serde_json::Value, symbol: &str) -> Result<StreamTrade, WireError> {
+    trade_of(Node::Json(item), Some(symbol))
+}
+
+/// A quote as the REST API lists it.
+pub fn rest_quote(item: &serde_json::Value, symbol: &str) -> Result<StreamQuote, WireError> {
+    quote_of(Node::Json(item), Some(symbol))
+}
+
+/// A bar as the REST API lists it (`{"t","o","h","l","c","v","n","vw"}`).
+pub fn rest_bar(item: &serde_json::Value, symbol: &str) -> Result<StreamBar, WireError> {
+    bar_of(Node::Json(item), Some(symbol))
+}
+
 fn message(node: Node<'_>) -> Result<StreamMessage, WireError> {
     let kind = node
         .get("T")
@@ -417,45 +481,15 @@ fn message(node: Node<'_>) -> Result<StreamMessage, WireError> {
             msg: opt_str(node, "msg").unwrap_or_default(),
         },
         "subscription" => StreamMessage::Subscription(channels_of(node)),
-        "t" => StreamMessage::Trade(StreamTrade {
-            symbol: need_str(node, "S", "trade")?,
-            id: node.get("i").and_then(Node::i64),
-            exchange: opt_str(node, "x"),
-            price: need_f64(node, "p", "trade")?,
-            size: need_f64(node, "s", "trade")?,
-            conditions: node.get("c").map(Node::strings).unwrap_or_default(),
-            time: need_time(node, "trade")?,
-            tape: opt_str(node, "z"),
-        }),
-        "q" => StreamMessage::Quote(StreamQuote {
-            symbol: need_str(node, "S", "quote")?,
-            bid_exchange: opt_str(node, "bx"),
-            bid_price: need_f64(node, "bp", "quote")?,
-            bid_size: need_f64(node, "bs", "quote")?,
-            ask_exchange: opt_str(node, "ax"),
-            ask_price: need_f64(node, "ap", "quote")?,
-            ask_size: need_f64(node, "as", "quote")?,
-            conditions: node.get("c").map(Node::strings).unwrap_or_default(),
-            time: need_time(node, "quote")?,
-            tape: opt_str(node, "z"),
-        }),
+        "t" => StreamMessage::Trade(trade_of(node, None)?),
+        "q" => StreamMessage::Quote(quote_of(node, None)?),
         "b" | "u" | "d" => StreamMessage::Bar {
             kind: match kind {
                 "b" => BarKind::Minute,
                 "u" => BarKind::Updated,
                 _ => BarKind::Daily,
             },
-            bar: StreamBar {
-                symbol: need_str(node, "S", "bar")?,
-                open: need_f64(node, "o", "bar")?,
-                high: need_f64(node, "h", "bar")?,
-                low: need_f64(node, "l", "bar")?,
-                close: need_f64(node, "c", "bar")?,
-                volume: need_f64(node, "v", "bar")?,
-                trade_count: node.get("n").and_then(Node::i64),
-                vwap: node.get("vw").and_then(Node::f64),
-                time: need_time(node, "bar")?,
-            },
+            bar: bar_of(node, None)?,
         },
         "s" => StreamMessage::Status(StreamStatus {
             symbol: need_str(node, "S", "status")?,
