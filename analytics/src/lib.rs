@@ -11,3 +11,4 @@
 pub mod bars;
 pub mod indicators;
 pub mod options;
+pub mod patterns;

@@ -1,0 +1,1 @@
+//! Candlestick pattern recognition with TA-Lib's CDL definitions.
