@@ -1,1 +1,7 @@
 //! Price channels: Donchian and Keltner.
+
+mod donchian;
+mod keltner;
+
+pub use donchian::DonchianChannel;
+pub use keltner::KeltnerChannel;
