@@ -54,6 +54,35 @@ pub enum Command {
     Topics(TopicsCommand),
     /// Print the effective configuration (secrets redacted) and exit.
     Config,
+    /// Offline analytics for research and backtests, as CSV.
+    #[command(subcommand)]
+    Analyze(AnalyzeCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AnalyzeCommand {
+    /// Indicators over bars: reads CSV `time,open,high,low,close,volume` (time as RFC 3339
+    /// or Unix epoch seconds) and writes `time` plus one column per indicator output.
+    ///
+    /// Indicator names are TA-Lib's in lower case with parameters in TA-Lib's order, e.g.
+    /// "sma(20),rsi(14),macd(12,26,9),bbands(20,2),stoch(5,3,3),adosc(3,10),sar(0.02,0.2),obv".
+    /// A multi-output indicator gets one column per field (`macd(12,26,9).signal`); values
+    /// before an indicator is ready are empty.
+    Bars {
+        /// Input CSV file (`-` for standard input).
+        #[arg(long, value_name = "FILE")]
+        input: std::path::PathBuf,
+        /// Comma-separated indicator specs.
+        #[arg(long, value_name = "SPECS")]
+        indicators: String,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// Offset of the session time zone from UTC in minutes, for session indicators
+        /// (VWAP restarts at local midnight), e.g. -300 for New York in winter.
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        session_utc_offset_minutes: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,13 +1,14 @@
 //! The `finstream` binary: parses the command line and configuration, then hands over to
 //! the role in `roles.rs`.
 
+mod analyze;
 mod cli;
 mod config;
 mod roles;
 mod telemetry;
 
 use clap::Parser;
-use cli::{Cli, Command, IngestCommand};
+use cli::{AnalyzeCommand, Cli, Command, IngestCommand};
 use config::Config;
 
 #[tokio::main]
@@ -21,6 +22,17 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Topics(cmd) => roles::topics(&config, &cmd).await,
+        Command::Analyze(AnalyzeCommand::Bars {
+            input,
+            indicators,
+            output,
+            session_utc_offset_minutes,
+        }) => analyze::bars(
+            &input,
+            &indicators,
+            output.as_deref(),
+            session_utc_offset_minutes,
+        ),
         Command::Run {
             http,
             data_dir,

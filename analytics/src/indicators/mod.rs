@@ -12,6 +12,7 @@ pub mod channel;
 pub mod momentum;
 pub mod oscillator;
 pub mod rolling_sum;
+pub mod spec;
 pub mod trend;
 pub mod volatility;
 pub mod volume;

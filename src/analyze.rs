@@ -1,0 +1,135 @@
+//! `finstream analyze ...`: offline analytics over files, for research and backtests.
+
+use anyhow::{Context, bail};
+use finstream_analytics::indicators::Candle;
+use finstream_analytics::indicators::spec::{DynIndicator, column_names, parse_list};
+use std::io::{Read, Write};
+use std::path::Path;
+
+/// Seconds since the epoch of a time cell: RFC 3339, or Unix epoch seconds.
+fn epoch_seconds(cell: &str) -> anyhow::Result<f64> {
+    if let Ok(x) = cell.parse::<f64>() {
+        return Ok(x);
+    }
+    let t = finstream_schemas::alpaca::parse_rfc3339(cell).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(t as f64 / 1e9)
+}
+
+/// `finstream analyze bars`.
+pub fn bars(
+    input: &Path,
+    indicators: &str,
+    output: Option<&Path>,
+    session_offset_minutes: i64,
+) -> anyhow::Result<()> {
+    let specs = parse_list(indicators)?;
+    let mut running: Vec<(Vec<String>, DynIndicator)> = Vec::with_capacity(specs.len());
+    for spec in &specs {
+        let indicator = DynIndicator::from_spec(spec)?;
+        running.push((column_names(spec, &indicator), indicator));
+    }
+    let reader: Box<dyn Read> = if input == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?,
+        )
+    };
+    let mut csv_in = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers: Vec<String> = csv_in
+        .headers()
+        .context("reading the header")?
+        .iter()
+        .map(|h| h.to_lowercase())
+        .collect();
+    let col = |name: &str| -> anyhow::Result<usize> {
+        headers.iter().position(|h| h == name).with_context(|| {
+            format!(
+                "{} has no {name:?} column; expected time,open,high,low,close,volume",
+                input.display()
+            )
+        })
+    };
+    let (ti, oi, hi, li, ci, vi) = (
+        col("time")?,
+        col("open")?,
+        col("high")?,
+        col("low")?,
+        col("close")?,
+        col("volume")?,
+    );
+
+    let writer: Box<dyn Write> = match output {
+        Some(path) => Box::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut csv_out = csv::Writer::from_writer(std::io::BufWriter::new(writer));
+    let mut header = vec!["time".to_string()];
+    for (names, _) in &running {
+        header.extend(names.iter().cloned());
+    }
+    csv_out.write_record(&header)?;
+
+    let mut last_day: Option<i64> = None;
+    let mut row = Vec::with_capacity(header.len());
+    for (n, record) in csv_in.records().enumerate() {
+        let line = n + 2;
+        let record = record.with_context(|| format!("{}: line {line}", input.display()))?;
+        let num = |i: usize, what: &str| -> anyhow::Result<f64> {
+            let cell = record.get(i).unwrap_or("");
+            cell.parse::<f64>().with_context(|| {
+                format!(
+                    "{}: line {line}: {what} {cell:?} is not a number",
+                    input.display()
+                )
+            })
+        };
+        let time_cell = record.get(ti).unwrap_or("");
+        let seconds = epoch_seconds(time_cell).with_context(|| {
+            format!(
+                "{}: line {line}: time {time_cell:?} is neither RFC 3339 nor epoch seconds",
+                input.display()
+            )
+        })?;
+        let candle = Candle {
+            open: num(oi, "open")?,
+            high: num(hi, "high")?,
+            low: num(li, "low")?,
+            close: num(ci, "close")?,
+            volume: num(vi, "volume")?,
+        };
+        if candle.high < candle.low {
+            bail!(
+                "{}: line {line}: high {} is below low {}",
+                input.display(),
+                candle.high,
+                candle.low
+            );
+        }
+        let day = (seconds as i64 + session_offset_minutes * 60).div_euclid(86_400);
+        let new_session = last_day != Some(day);
+        last_day = Some(day);
+        row.clear();
+        row.push(time_cell.to_string());
+        for (names, indicator) in running.iter_mut() {
+            indicator.update(&candle, new_session);
+            match indicator.values() {
+                Some(values) => row.extend(values.iter().map(|v| {
+                    if v.is_nan() {
+                        String::new()
+                    } else {
+                        v.to_string()
+                    }
+                })),
+                None => row.extend(std::iter::repeat_n(String::new(), names.len())),
+            }
+        }
+        csv_out.write_record(&row)?;
+    }
+    csv_out.flush()?;
+    Ok(())
+}
