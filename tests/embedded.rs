@@ -73,7 +73,7 @@ async fn synthetic_trades_become_bars_on_the_websocket_stream() {
             );
             saw_error = true;
         }
-        if let Some(bar) = bar_from_json(&v) {
+        if let Some(bar) = one_second_bar(&v) {
             assert!(
                 v["offset"].as_i64().is_some() && v["partition"].as_i64().is_some(),
                 "{v}"

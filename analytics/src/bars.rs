@@ -98,32 +98,55 @@ pub struct ClosedBar {
     /// Event time of the newest trade in the bar.
     pub last_time: i64,
     pub first_position: i64,
+    /// 0 when first closed; 1, 2, ... for each revision by a late trade.
+    pub revision: i32,
 }
 
 /// What happened to a trade.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum TradeOutcome {
+    /// Added to a bar that is still open.
     Added,
-    /// Its bucket had already closed.
+    /// Arrived after its bar closed but within the allowed lateness: the bar is revised
+    /// and should be published again (Alpaca's "updated bars").
+    Revised(ClosedBar),
+    /// Arrived after its bar became final.
     Late,
     /// Price or size was not a positive finite number.
     Rejected,
 }
 
 /// Builds the bars of one symbol at one timeframe.
+///
+/// A bucket closes when the watermark reaches its end; for `allowed_lateness` after that
+/// the latest closed bar still takes late trades and reports each as a revision. The
+/// lateness is kept below the bar length, so only the latest closed bar is ever revised
+/// and no later bar has been published when it is.
 #[derive(Debug, Clone)]
 pub struct BarAggregator {
     timeframe: Timeframe,
+    lateness: i64,
     open: BTreeMap<i64, OpenBar>,
+    /// The latest closed bar while late trades may still revise it, with its revision.
+    revisable: Option<(OpenBar, i32)>,
     /// Every bucket starting before this has closed.
     closed_before: i64,
 }
 
 impl BarAggregator {
+    /// An aggregator without revisions: trades after their bar closed are late.
     pub fn new(timeframe: Timeframe) -> Self {
+        Self::with_lateness(timeframe, 0)
+    }
+
+    /// An aggregator that revises the latest closed bar for `allowed_lateness` nanoseconds
+    /// after it closed (at most the bar length minus one nanosecond).
+    pub fn with_lateness(timeframe: Timeframe, allowed_lateness: i64) -> Self {
         Self {
             timeframe,
+            lateness: allowed_lateness.clamp(0, timeframe.nanos - 1),
             open: BTreeMap::new(),
+            revisable: None,
             closed_before: i64::MIN,
         }
     }
@@ -139,9 +162,65 @@ impl BarAggregator {
         }
         let start = self.timeframe.bucket_start(t);
         if start < self.closed_before {
-            return TradeOutcome::Late;
+            return match &mut self.revisable {
+                Some((bar, revision)) if bar.start == start => {
+                    bar.add(price, size, t, position);
+                    *revision += 1;
+                    TradeOutcome::Revised(bar.close(self.timeframe.nanos, *revision))
+                }
+                _ => TradeOutcome::Late,
+            };
         }
-        let bar = self.open.entry(start).or_insert(OpenBar {
+        self.open
+            .entry(start)
+            .or_insert_with(|| OpenBar::new(start, price, t, position))
+            .add(price, size, t, position);
+        TradeOutcome::Added
+    }
+
+    /// Closes every bucket whose end is at or before `watermark`, oldest first, and
+    /// finalises the revisable bar once the watermark passes its end plus the lateness.
+    pub fn advance(&mut self, watermark: i64) -> Vec<ClosedBar> {
+        let len = self.timeframe.nanos;
+        let mut out = Vec::new();
+        while let Some(entry) = self.open.first_entry() {
+            if entry.key().saturating_add(len) > watermark {
+                break;
+            }
+            let bar = entry.remove();
+            out.push(bar.close(len, 0));
+            self.revisable = Some((bar, 0));
+        }
+        if let Some((bar, _)) = &self.revisable
+            && bar.start.saturating_add(len).saturating_add(self.lateness) <= watermark
+        {
+            self.revisable = None;
+        }
+        // A bucket [s, s+len) is closed once s + len <= watermark, so every bucket
+        // starting before bucket_start(watermark) is closed, empty ones included.
+        self.closed_before = self
+            .closed_before
+            .max(self.timeframe.bucket_start(watermark));
+        out
+    }
+
+    /// The earliest caller position an open or still revisable bar depends on.
+    pub fn oldest_open_position(&self) -> Option<i64> {
+        self.open
+            .values()
+            .chain(self.revisable.as_ref().map(|(b, _)| b))
+            .map(|b| b.first_position)
+            .min()
+    }
+
+    pub fn open_bars(&self) -> impl Iterator<Item = &OpenBar> {
+        self.open.values()
+    }
+}
+
+impl OpenBar {
+    fn new(start: i64, price: f64, t: i64, position: i64) -> Self {
+        Self {
             start,
             open: price,
             high: price,
@@ -153,66 +232,45 @@ impl BarAggregator {
             first_time: t,
             last_time: t,
             first_position: position,
-        });
-        if t < bar.first_time {
-            bar.open = price;
-            bar.first_time = t;
         }
-        if t >= bar.last_time {
-            bar.close = price;
-            bar.last_time = t;
-        }
-        bar.high = bar.high.max(price);
-        bar.low = bar.low.min(price);
-        bar.volume += size;
-        bar.notional += price * size;
-        bar.trade_count += 1;
-        bar.first_position = bar.first_position.min(position);
-        TradeOutcome::Added
     }
 
-    /// Closes every bucket whose end is at or before `watermark`, oldest first.
-    pub fn advance(&mut self, watermark: i64) -> Vec<ClosedBar> {
-        let len = self.timeframe.nanos;
-        let mut out = Vec::new();
-        while let Some(entry) = self.open.first_entry() {
-            if entry.key().saturating_add(len) > watermark {
-                break;
-            }
-            let b = entry.remove();
-            out.push(ClosedBar {
-                start: b.start,
-                end: b.start + len,
-                open: b.open,
-                high: b.high,
-                low: b.low,
-                close: b.close,
-                volume: b.volume,
-                trade_count: b.trade_count,
-                vwap: if b.volume > 0.0 {
-                    b.notional / b.volume
-                } else {
-                    b.close
-                },
-                last_time: b.last_time,
-                first_position: b.first_position,
-            });
+    fn add(&mut self, price: f64, size: f64, t: i64, position: i64) {
+        if t < self.first_time {
+            self.open = price;
+            self.first_time = t;
         }
-        // A bucket [s, s+len) is closed once s + len <= watermark, so every bucket
-        // starting before bucket_start(watermark) is closed, empty ones included.
-        self.closed_before = self
-            .closed_before
-            .max(self.timeframe.bucket_start(watermark));
-        out
+        if t >= self.last_time {
+            self.close = price;
+            self.last_time = t;
+        }
+        self.high = self.high.max(price);
+        self.low = self.low.min(price);
+        self.volume += size;
+        self.notional += price * size;
+        self.trade_count += 1;
+        self.first_position = self.first_position.min(position);
     }
 
-    /// The earliest caller position an open bar depends on.
-    pub fn oldest_open_position(&self) -> Option<i64> {
-        self.open.values().map(|b| b.first_position).min()
-    }
-
-    pub fn open_bars(&self) -> impl Iterator<Item = &OpenBar> {
-        self.open.values()
+    fn close(&self, len: i64, revision: i32) -> ClosedBar {
+        ClosedBar {
+            start: self.start,
+            end: self.start + len,
+            open: self.open,
+            high: self.high,
+            low: self.low,
+            close: self.close,
+            volume: self.volume,
+            trade_count: self.trade_count,
+            vwap: if self.volume > 0.0 {
+                self.notional / self.volume
+            } else {
+                self.close
+            },
+            last_time: self.last_time,
+            first_position: self.first_position,
+            revision,
+        }
     }
 }
 
@@ -283,6 +341,57 @@ mod tests {
             assert_eq!(agg.add(p, s, 8 * S, 3), TradeOutcome::Rejected);
         }
         assert_eq!(agg.oldest_open_position(), Some(2));
+    }
+
+    #[test]
+    fn late_trades_within_the_lateness_revise_the_latest_bar() {
+        let mut agg = BarAggregator::with_lateness(Timeframe::ONE_SECOND, 500_000_000);
+        agg.add(10.0, 1.0, 5 * S + 100, 0);
+        assert_eq!(agg.advance(6 * S).len(), 1);
+        match agg.add(12.0, 2.0, 5 * S + 900, 1) {
+            TradeOutcome::Revised(b) => {
+                assert_eq!(
+                    (b.revision, b.high, b.close, b.volume, b.trade_count),
+                    (1, 12.0, 12.0, 3.0, 2)
+                );
+            }
+            other => panic!("expected a revision, got {other:?}"),
+        }
+        match agg.add(9.0, 1.0, 5 * S + 50, 2) {
+            TradeOutcome::Revised(b) => {
+                assert_eq!((b.revision, b.open, b.low, b.close), (2, 9.0, 9.0, 12.0))
+            }
+            other => panic!("expected a revision, got {other:?}"),
+        }
+        assert_eq!(
+            agg.oldest_open_position(),
+            Some(0),
+            "the revisable bar pins its replay point"
+        );
+        agg.advance(6 * S + 500_000_000);
+        assert_eq!(
+            agg.add(10.0, 1.0, 5 * S + 10, 3),
+            TradeOutcome::Late,
+            "final after the lateness"
+        );
+        assert_eq!(agg.oldest_open_position(), None);
+    }
+
+    #[test]
+    fn lateness_is_kept_below_the_bar_length() {
+        let mut agg = BarAggregator::with_lateness(Timeframe::ONE_SECOND, 10 * S);
+        agg.add(10.0, 1.0, 5 * S, 0);
+        agg.add(10.0, 1.0, 6 * S, 1);
+        agg.advance(7 * S);
+        assert_eq!(
+            agg.add(11.0, 1.0, 5 * S + 1, 2),
+            TradeOutcome::Late,
+            "only the latest closed bar is revisable"
+        );
+        assert!(matches!(
+            agg.add(11.0, 1.0, 6 * S + 1, 3),
+            TradeOutcome::Revised(_)
+        ));
     }
 
     #[test]

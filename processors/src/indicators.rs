@@ -1,10 +1,13 @@
 //! The `indicators` processor: trades in, bars and indicator updates out.
 //!
-//! Per partition it tracks a watermark (the newest trade's event time minus the allowed
-//! lateness); a bar closes when the watermark passes its end, so bars follow event time,
-//! not arrival. Each closed bar is published to `market.bars.v1` and feeds the moving
-//! average, published to `analytics.indicators.v1`. Ids derive from symbol, timeframe and
-//! bar start, so a replay re-creates the same events.
+//! Per partition it tracks a watermark (the newest trade's event time minus a small
+//! out-of-order delay); a bar closes when the watermark passes its end, so bars follow
+//! event time, not arrival. A late trade within the allowed lateness revises the latest
+//! closed bar, which is published again with a higher revision, and its indicator values
+//! are recomputed from the state before that bar. Each closed bar is published to
+//! `market.bars.v1` and feeds the moving average, published to `analytics.indicators.v1`.
+//! Ids derive from symbol, timeframe, bar start and revision, so a replay re-creates the
+//! same events.
 
 use finstream_analytics::bars::{BarAggregator, ClosedBar, Timeframe, TradeOutcome};
 use finstream_analytics::indicators::average::Sma;
@@ -21,16 +24,25 @@ pub struct IndicatorsConfig {
     pub timeframes: Vec<String>,
     /// Period of the simple moving average of closes, in bars.
     pub sma_period: usize,
-    /// How long after a bar's end trades for it are still accepted, in milliseconds.
+    /// How far behind the newest trade of a partition the watermark runs, in
+    /// milliseconds: trades out of order by less than this still land in an open bar.
+    pub watermark_delay_ms: i64,
+    /// How long after a bar closed a late trade still revises it (the bar is published
+    /// again with a higher revision, Alpaca's updated bars), in milliseconds; capped per
+    /// timeframe just below the bar length.
     pub allowed_lateness_ms: i64,
 }
 
 impl Default for IndicatorsConfig {
     fn default() -> Self {
         Self {
-            timeframes: vec!["1s".into()],
+            timeframes: ["1s", "1m", "5m", "15m", "1h", "1d"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
             sma_period: 20,
-            allowed_lateness_ms: 0,
+            watermark_delay_ms: 0,
+            allowed_lateness_ms: 30_000,
         }
     }
 }
@@ -39,6 +51,8 @@ impl Default for IndicatorsConfig {
 struct Series {
     bars: BarAggregator,
     sma: Sma,
+    /// The average as it was before the latest closed bar, to recompute it on a revision.
+    sma_before_last: Option<Sma>,
     /// First input offsets of the closed bars the moving average still holds.
     window_positions: VecDeque<i64>,
 }
@@ -56,6 +70,7 @@ struct PartitionState {
 pub struct IndicatorsProcessor {
     timeframes: Vec<Timeframe>,
     sma_period: usize,
+    delay: i64,
     lateness: i64,
     smallest: Timeframe,
     partitions: HashMap<i32, PartitionState>,
@@ -77,12 +92,13 @@ impl IndicatorsProcessor {
         if config.sma_period == 0 {
             return Err("indicators.sma_period must be at least 1".into());
         }
-        if config.allowed_lateness_ms < 0 {
-            return Err("indicators.allowed_lateness_ms must not be negative".into());
+        if config.allowed_lateness_ms < 0 || config.watermark_delay_ms < 0 {
+            return Err("indicators.allowed_lateness_ms and indicators.watermark_delay_ms must not be negative".into());
         }
         Ok(Self {
             timeframes,
             sma_period: config.sma_period,
+            delay: config.watermark_delay_ms * 1_000_000,
             lateness: config.allowed_lateness_ms * 1_000_000,
             smallest,
             partitions: HashMap::new(),
@@ -90,7 +106,7 @@ impl IndicatorsProcessor {
         })
     }
 
-    /// Trades that arrived after their bar had closed.
+    /// Trades that arrived after their bar had become final.
     pub fn late_trades(&self) -> u64 {
         self.late_trades
     }
@@ -99,25 +115,24 @@ impl IndicatorsProcessor {
         self.timeframes
             .iter()
             .map(|&tf| Series {
-                bars: BarAggregator::new(tf),
+                bars: BarAggregator::with_lateness(tf, self.lateness),
                 sma: Sma::new(self.sma_period),
+                sma_before_last: None,
                 window_positions: VecDeque::new(),
             })
             .collect()
     }
 
-    fn publish(
+    fn emit_bar(
         symbol: &str,
-        series: &mut Series,
-        sma_period: usize,
-        bar: ClosedBar,
+        tf: &str,
+        bar: &ClosedBar,
         out: &mut Emitter,
     ) -> Result<(), ProcessError> {
-        let tf = series.bars.timeframe().label();
         out.emit(&Bar {
-            id: format!("{symbol}:{tf}:{}:r0", bar.start),
+            id: format!("{symbol}:{tf}:{}:r{}", bar.start, bar.revision),
             symbol: symbol.to_string(),
-            timeframe: tf.clone(),
+            timeframe: tf.to_string(),
             start_time: bar.start,
             end_time: bar.end,
             open: bar.open,
@@ -127,27 +142,70 @@ impl IndicatorsProcessor {
             volume: bar.volume,
             trade_count: bar.trade_count,
             vwap: bar.vwap,
-            revision: 0,
+            revision: bar.revision,
             event_time: bar.last_time,
-        })?;
+        })
+    }
+
+    fn emit_sma(
+        symbol: &str,
+        tf: &str,
+        series: &Series,
+        period: usize,
+        bar: &ClosedBar,
+        out: &mut Emitter,
+    ) -> Result<(), ProcessError> {
+        let Some(value) = series.sma.value() else {
+            return Ok(());
+        };
+        let spec = format!("sma({period})");
+        out.emit(&IndicatorUpdate {
+            id: format!("{symbol}:{tf}:{spec}:{}:r{}", bar.start, bar.revision),
+            symbol: symbol.to_string(),
+            timeframe: tf.to_string(),
+            indicator: spec,
+            bar_start: bar.start,
+            values: BTreeMap::from([("value".to_string(), value)]),
+            bar_revision: bar.revision,
+            event_time: bar.last_time,
+        })
+    }
+
+    /// A bar closed for the first time.
+    fn publish(
+        symbol: &str,
+        series: &mut Series,
+        period: usize,
+        bar: &ClosedBar,
+        out: &mut Emitter,
+    ) -> Result<(), ProcessError> {
+        let tf = series.bars.timeframe().label();
+        Self::emit_bar(symbol, &tf, bar, out)?;
+        series.sma_before_last = Some(series.sma.clone());
         series.sma.update(bar.close);
         series.window_positions.push_back(bar.first_position);
-        while series.window_positions.len() >= sma_period {
-            // The next average needs only the newest period-1 closes.
+        while series.window_positions.len() > period {
+            // The average as it was before the latest bar (kept for revisions) needs the
+            // period closes before it; the next average needs only the newest period-1.
             series.window_positions.pop_front();
         }
-        if let Some(value) = series.sma.value() {
-            let spec = format!("sma({sma_period})");
-            out.emit(&IndicatorUpdate {
-                id: format!("{symbol}:{tf}:{spec}:{}:r0", bar.start),
-                symbol: symbol.to_string(),
-                timeframe: tf,
-                indicator: spec,
-                bar_start: bar.start,
-                values: BTreeMap::from([("value".to_string(), value)]),
-                bar_revision: 0,
-                event_time: bar.last_time,
-            })?;
+        Self::emit_sma(symbol, &tf, series, period, bar, out)
+    }
+
+    /// The latest closed bar was revised by a late trade.
+    fn republish(
+        symbol: &str,
+        series: &mut Series,
+        period: usize,
+        bar: &ClosedBar,
+        out: &mut Emitter,
+    ) -> Result<(), ProcessError> {
+        let tf = series.bars.timeframe().label();
+        Self::emit_bar(symbol, &tf, bar, out)?;
+        if let Some(before) = &series.sma_before_last {
+            series.sma = before.clone();
+            series.sma.update(bar.close);
+            Self::emit_sma(symbol, &tf, series, period, bar, out)?;
         }
         Ok(())
     }
@@ -163,6 +221,7 @@ impl IndicatorsProcessor {
             return Err(ProcessError::Invalid("trade has an empty symbol".into()));
         }
         let fresh = self.new_series();
+        let period = self.sma_period;
         let state = self.partitions.entry(partition).or_default();
         let series = state.symbols.entry(trade.symbol.clone()).or_insert(fresh);
         for s in series.iter_mut() {
@@ -171,6 +230,7 @@ impl IndicatorsProcessor {
                 .add(trade.price, trade.size, trade.event_time, offset)
             {
                 TradeOutcome::Added => {}
+                TradeOutcome::Revised(bar) => Self::republish(&trade.symbol, s, period, &bar, out)?,
                 TradeOutcome::Late => self.late_trades += 1,
                 TradeOutcome::Rejected => {
                     return Err(ProcessError::Invalid(format!(
@@ -181,14 +241,14 @@ impl IndicatorsProcessor {
             }
         }
         state.max_event_time = state.max_event_time.max(trade.event_time);
-        let watermark = state.max_event_time - self.lateness;
+        let watermark = state.max_event_time - self.delay;
         let step = self.smallest.bucket_start(watermark) / self.smallest.nanos();
         if step > state.advanced_to {
             state.advanced_to = step;
             for (symbol, series) in state.symbols.iter_mut() {
                 for s in series.iter_mut() {
                     for bar in s.bars.advance(watermark) {
-                        Self::publish(symbol, s, self.sma_period, bar, out)?;
+                        Self::publish(symbol, s, period, &bar, out)?;
                     }
                 }
             }

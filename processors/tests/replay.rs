@@ -270,3 +270,78 @@ async fn a_malformed_trade_is_dead_lettered_and_the_stream_goes_on() {
         "no bar after the poison events"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_late_trade_revises_its_bar_and_the_indicator_within_the_lateness() {
+    let codec = Codec::embedded();
+    let bus = Bus::memory(10_000);
+    let s = 1_000_000_000;
+    let trade = |i: i64, t: i64, price: f64| Trade {
+        id: format!("late:{i}"),
+        symbol: "AAPL".into(),
+        price,
+        size: 10.0,
+        event_time: T0 + t,
+        trade_id: Some(i),
+        exchange: None,
+        conditions: vec![],
+        tape: None,
+        source: "test".into(),
+    };
+    let input = vec![
+        trade(0, 0, 100.0),
+        trade(1, s + 100, 101.0),     // closes the 0s bar
+        trade(2, 300_000_000, 105.0), // late for the 0s bar, within 500 ms: a revision
+        trade(3, 2 * s, 102.0),       // closes the 1s bar; the 0s bar becomes final
+        trade(4, 400_000_000, 99.0),  // too late: dropped
+        trade(5, 3 * s, 103.0),
+    ];
+    let producer = bus.producer().expect("producer");
+    producer
+        .send_all(input.iter().map(|t| record(&codec, t)).collect())
+        .await
+        .expect("produce");
+    let indicators = IndicatorsConfig {
+        timeframes: vec!["1s".into()],
+        sma_period: 1,
+        watermark_delay_ms: 0,
+        allowed_lateness_ms: 500,
+    };
+    let shutdown = CancellationToken::new();
+    let handle = tokio::spawn(runner::run(
+        bus.clone(),
+        codec.clone(),
+        None,
+        config(10),
+        IndicatorsProcessor::new(&indicators).expect("valid"),
+        shutdown.clone(),
+    ));
+    wait_processed(&bus, input.len()).await;
+    shutdown.cancel();
+    handle.await.expect("joins").expect("runs");
+
+    let bars: Vec<Bar> = read_all(&bus, &codec, catalog::BARS).await;
+    let summary: Vec<(i64, i32, f64, f64)> = bars
+        .iter()
+        .map(|b| ((b.start_time - T0) / s, b.revision, b.high, b.close))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            (0, 0, 100.0, 100.0),
+            (0, 1, 105.0, 105.0),
+            (1, 0, 101.0, 101.0),
+            (2, 0, 102.0, 102.0)
+        ]
+    );
+    assert_eq!(bars[1].id, format!("AAPL:1s:{T0}:r1"));
+    let sma: Vec<(i64, i32, f64)> = read_all::<IndicatorUpdate>(&bus, &codec, catalog::INDICATORS)
+        .await
+        .iter()
+        .map(|u| ((u.bar_start - T0) / s, u.bar_revision, u.values["value"]))
+        .collect();
+    assert_eq!(
+        sma,
+        vec![(0, 0, 100.0), (0, 1, 105.0), (1, 0, 101.0), (2, 0, 102.0)]
+    );
+}

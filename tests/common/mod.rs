@@ -264,6 +264,11 @@ pub fn bar_from_json(v: &serde_json::Value) -> Option<Bar> {
         .flatten()
 }
 
+/// A one-second bar as the WebSocket delivers it (the processor builds longer ones too).
+pub fn one_second_bar(v: &serde_json::Value) -> Option<Bar> {
+    bar_from_json(v).filter(|b| b.timeframe == "1s")
+}
+
 /// Now, rounded down to a whole minute, minus an hour: recent enough for Kafka's
 /// retention, old enough that nothing else writes there.
 pub fn test_epoch() -> i64 {
