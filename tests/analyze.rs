@@ -54,8 +54,16 @@ fn analyze_bars_matches_talib_column_for_column() {
     );
     // Column names hold commas (`macd(12,26,9).signal`), so they are quoted: read it as CSV.
     let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
-    let header: Vec<String> = reader.headers().expect("header").iter().map(str::to_string).collect();
-    let rows: Vec<Vec<String>> = reader.records().map(|r| r.expect("a row").iter().map(str::to_string).collect()).collect();
+    let header: Vec<String> = reader
+        .headers()
+        .expect("header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.expect("a row").iter().map(str::to_string).collect())
+        .collect();
     assert_eq!(rows.len(), 1500);
     let checks = [
         ("sma(20)", "sma_20", "value"),

@@ -288,7 +288,7 @@ async fn a_late_trade_revises_its_bar_and_the_indicator_within_the_lateness() {
         tape: None,
         source: "test".into(),
     };
-    let input = vec![
+    let input = [
         trade(0, 0, 100.0),
         trade(1, s + 100, 101.0),     // closes the 0s bar
         trade(2, 300_000_000, 105.0), // late for the 0s bar, within 500 ms: a revision

@@ -167,7 +167,7 @@ impl Params<'_> {
     fn period(&self, i: usize, default: usize) -> Result<usize, IndicatorError> {
         match self.spec.params.get(i) {
             None => Ok(default),
-            Some(&p) if p.fract() == 0.0 && p >= 0.0 && p <= 1e6 => Ok(p as usize),
+            Some(&p) if p.fract() == 0.0 && (0.0..=1e6).contains(&p) => Ok(p as usize),
             Some(p) => Err(IndicatorError::new(
                 "spec",
                 format!(
