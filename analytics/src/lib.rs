@@ -4,7 +4,11 @@
 //!   close when a watermark passes their end.
 //! - [`indicators`]: technical indicators with TA-Lib's definitions, one file each,
 //!   grouped by family (`indicators/average/sma.rs` holds [`indicators::average::Sma`]);
-//!   each has O(1) `update`, `value`, `is_ready` and `reset`.
+//!   each has O(1) `update`, `value`, `is_ready` and `reset`; [`indicators::spec`] runs any
+//!   of them by TA-Lib name (`macd(12,26,9)`).
+//! - [`patterns`]: TA-Lib's candlestick patterns (CDL*), with TA-Lib's candle settings.
+//! - [`options`]: Black-Scholes-Merton prices and Greeks, implied volatility, American
+//!   exercise, chain analytics.
 //!
 //! Processors in `finstream-processors` wire these to the bus; start reading at `bars.rs`.
 

@@ -6,7 +6,7 @@
 //! [`DynIndicator`] runs any of them behind one interface, for the `indicators`
 //! processor and `finstream analyze bars`.
 
-use super::average::{Ema, Sma};
+use super::average::{Dema, Ema, Kama, Sma, Tema, Wma};
 use super::channel::{DonchianChannel, KeltnerChannel};
 use super::momentum::{Cmo, Macd, Mom, Ppo, Roc, Rsi, StochRsi, Trix};
 use super::oscillator::{Aroon, Cci, Mfi, Stochastic, WilliamsR};
@@ -105,9 +105,10 @@ pub fn parse(spec: &str) -> Result<IndicatorSpec, IndicatorError> {
 
 /// Every supported name, for error messages and `--help`.
 pub const NAMES: &[&str] = &[
-    "sma", "ema", "rsi", "macd", "ppo", "roc", "mom", "cmo", "trix", "stochrsi", "stoch", "willr",
-    "cci", "aroon", "mfi", "adx", "plus_di", "minus_di", "sar", "trange", "atr", "natr", "bbands",
-    "obv", "ad", "adosc", "vwap", "donchian", "keltner", "relvol",
+    "sma", "ema", "wma", "dema", "tema", "kama", "rsi", "macd", "ppo", "roc", "mom", "cmo", "trix",
+    "stochrsi", "stoch", "willr", "cci", "aroon", "mfi", "adx", "plus_di", "minus_di", "sar",
+    "trange", "atr", "natr", "bbands", "obv", "ad", "adosc", "vwap", "donchian", "keltner",
+    "relvol",
 ];
 
 /// Any indicator, by spec.
@@ -115,6 +116,10 @@ pub const NAMES: &[&str] = &[
 pub enum DynIndicator {
     Sma(Sma),
     Ema(Ema),
+    Wma(Wma),
+    Dema(Dema),
+    Tema(Tema),
+    Kama(Kama),
     Rsi(Rsi),
     Macd(Macd),
     Ppo(Ppo),
@@ -195,6 +200,10 @@ impl DynIndicator {
         Ok(match spec.name.as_str() {
             "sma" => DynIndicator::Sma(Sma::new(one(1, 30)?)),
             "ema" => DynIndicator::Ema(Ema::new(one(1, 30)?)?),
+            "wma" => DynIndicator::Wma(Wma::new(one(1, 30)?)?),
+            "dema" => DynIndicator::Dema(Dema::new(one(1, 30)?)?),
+            "tema" => DynIndicator::Tema(Tema::new(one(1, 30)?)?),
+            "kama" => DynIndicator::Kama(Kama::new(one(1, 30)?)?),
             "rsi" => DynIndicator::Rsi(Rsi::new(one(1, 14)?)?),
             "macd" => {
                 p.count(3)?;
@@ -311,6 +320,10 @@ impl DynIndicator {
         match self {
             DynIndicator::Sma(i) => i.update(x),
             DynIndicator::Ema(i) => i.update(x),
+            DynIndicator::Wma(i) => i.update(x),
+            DynIndicator::Dema(i) => i.update(x),
+            DynIndicator::Tema(i) => i.update(x),
+            DynIndicator::Kama(i) => i.update(x),
             DynIndicator::Rsi(i) => i.update(x),
             DynIndicator::Macd(i) => i.update(x),
             DynIndicator::Ppo(i) => i.update(x),
@@ -350,6 +363,10 @@ impl DynIndicator {
         match self {
             DynIndicator::Sma(i) => one(i.value()),
             DynIndicator::Ema(i) => one(i.value()),
+            DynIndicator::Wma(i) => one(i.value()),
+            DynIndicator::Dema(i) => one(i.value()),
+            DynIndicator::Tema(i) => one(i.value()),
+            DynIndicator::Kama(i) => one(i.value()),
             DynIndicator::Rsi(i) => one(i.value()),
             DynIndicator::Macd(i) => i.value().map(|v| vec![v.macd, v.signal, v.hist]),
             DynIndicator::Ppo(i) => one(i.value()),

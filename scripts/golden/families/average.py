@@ -9,3 +9,13 @@ SPECS = [
 SPECS += [
     ("ema_10", lambda o, h, l, c, v: {"value": talib.EMA(c, timeperiod=10)}),
 ]
+SPECS += [
+    ("wma_10", lambda o, h, l, c, v: {"value": talib.WMA(c, timeperiod=10)}),
+    ("wma_2", lambda o, h, l, c, v: {"value": talib.WMA(c, timeperiod=2)}),
+    ("dema_10", lambda o, h, l, c, v: {"value": talib.DEMA(c, timeperiod=10)}),
+    ("dema_2", lambda o, h, l, c, v: {"value": talib.DEMA(c, timeperiod=2)}),
+    ("tema_10", lambda o, h, l, c, v: {"value": talib.TEMA(c, timeperiod=10)}),
+    ("tema_2", lambda o, h, l, c, v: {"value": talib.TEMA(c, timeperiod=2)}),
+    ("kama_10", lambda o, h, l, c, v: {"value": talib.KAMA(c, timeperiod=10)}),
+    ("kama_2", lambda o, h, l, c, v: {"value": talib.KAMA(c, timeperiod=2)}),
+]
