@@ -321,6 +321,8 @@ impl KafkaConsumer {
             .set("session.timeout.ms", "10000")
             .set("heartbeat.interval.ms", "1000")
             .set("fetch.wait.max.ms", "20")
+            // Notice topics created after the subscription within seconds, not minutes.
+            .set("topic.metadata.refresh.interval.ms", "5000")
             .create_with_context(context)
             .map_err(|e| BusError::Config(e.to_string()))?;
         let physical: Vec<String> = topics.iter().map(|t| config.physical(t)).collect();
@@ -551,6 +553,26 @@ pub async fn create_topics(
             Err((name, code)) => return Err(BusError::Kafka(format!("creating {name}: {code}"))),
         }
     }
+    // Return only once the cluster's metadata lists every topic with its partitions, so
+    // that clients started right after see them.
+    let wanted = specs.to_vec();
+    let cfg = config.clone();
+    tokio::task::spawn_blocking(move || {
+        for _ in 0..100 {
+            if describe_topics(&cfg, &wanted).is_ok_and(|found| {
+                found.len() == wanted.len() && found.iter().all(|d| d.partitions > 0)
+            }) {
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Err(BusError::Timeout(
+            Duration::from_secs(10),
+            "the new topics to appear in the cluster's metadata",
+        ))
+    })
+    .await
+    .map_err(|e| BusError::Kafka(e.to_string()))??;
     Ok(out)
 }
 
