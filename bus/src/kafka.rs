@@ -292,6 +292,79 @@ impl std::fmt::Debug for KafkaConsumer {
 }
 
 impl KafkaConsumer {
+    /// A consumer of every partition of `topics` by direct assignment (no group join, no
+    /// coordinator, no rebalances), positioned by `start` before it returns. Blocking.
+    pub fn new_reader(
+        config: &KafkaConfig,
+        topics: &[String],
+        start: StartFrom,
+    ) -> Result<Self, BusError> {
+        let context = RebalanceLog {
+            events: Mutex::new(Vec::new()),
+            prefix: config.topic_prefix.clone(),
+            start,
+            next: Mutex::new(HashMap::new()),
+        };
+        let consumer: StreamConsumer<RebalanceLog> = config
+            .client_config()
+            .set(
+                "group.id",
+                format!("finstream.reader.{}", std::process::id()),
+            )
+            .set("enable.auto.commit", "false")
+            .set("enable.auto.offset.store", "false")
+            .set("isolation.level", "read_committed")
+            .set("fetch.wait.max.ms", "20")
+            .create_with_context(context)
+            .map_err(|e| BusError::Config(e.to_string()))?;
+        let timeout = Duration::from_secs(10);
+        let mut tpl = TopicPartitionList::new();
+        let mut settled = std::collections::HashSet::new();
+        for topic in topics {
+            let physical = config.physical(topic);
+            let md = consumer.fetch_metadata(Some(&physical), timeout)?;
+            let partitions: Vec<i32> = md
+                .topics()
+                .iter()
+                .filter(|t| t.name() == physical && t.error().is_none())
+                .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+                .collect();
+            if partitions.is_empty() {
+                return Err(BusError::UnknownTopic(physical));
+            }
+            for p in partitions {
+                let offset = match start {
+                    StartFrom::Earliest => Offset::Beginning,
+                    StartFrom::Latest | StartFrom::CommittedOrLatest => {
+                        Offset::Offset(consumer.fetch_watermarks(&physical, p, timeout)?.1)
+                    }
+                    StartFrom::CommittedOrEarliest => Offset::Beginning,
+                    StartFrom::Offset(o) => Offset::Offset(o),
+                    StartFrom::Timestamp(ts) => {
+                        let mut one = TopicPartitionList::new();
+                        one.add_partition_offset(&physical, p, Offset::Offset(ts))?;
+                        consumer
+                            .offsets_for_times(one, timeout)?
+                            .elements()
+                            .first()
+                            .map(|e| e.offset())
+                            .unwrap_or(Offset::End)
+                    }
+                };
+                tpl.add_partition_offset(&physical, p, offset)?;
+                settled.insert((topic.clone(), p));
+            }
+        }
+        consumer.assign(&tpl)?;
+        Ok(Self {
+            consumer: Arc::new(consumer),
+            config: Arc::new(config.clone()),
+            start,
+            paused: false,
+            settled,
+        })
+    }
+
     pub fn new(
         config: &KafkaConfig,
         group: &str,

@@ -68,6 +68,31 @@ impl Bus {
         })
     }
 
+    /// A reader of every partition of `topics`, outside any consumer group: for fan-out
+    /// (each gateway reads everything) and tools. It starts at `start` (not a committed
+    /// policy) on every partition, positioned before this returns, and never commits.
+    pub async fn reader(&self, topics: &[&str], start: StartFrom) -> Result<Consumer, BusError> {
+        let topics: Vec<String> = topics.iter().map(|t| t.to_string()).collect();
+        match self {
+            Bus::Memory(log) => {
+                let group = format!("finstream.reader.{}", log.next_reader_id());
+                let mut c = log.consumer(&group, &topics, start)?;
+                // Take the partitions (and their start positions) now, not at the first poll.
+                c.poll_batch(0, Duration::ZERO).await?;
+                Ok(Consumer::Memory(c))
+            }
+            Bus::Kafka(cfg) => {
+                let cfg = Arc::clone(cfg);
+                tokio::task::spawn_blocking(move || {
+                    kafka::KafkaConsumer::new_reader(&cfg, &topics, start)
+                })
+                .await
+                .map_err(|e| BusError::Kafka(e.to_string()))?
+                .map(Consumer::Kafka)
+            }
+        }
+    }
+
     /// Whether the transport answers (for readiness checks).
     pub async fn ping(&self) -> Result<(), BusError> {
         match self {

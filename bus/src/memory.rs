@@ -157,6 +157,11 @@ impl MemoryLog {
         Ok(log.base + idx as i64)
     }
 
+    /// A fresh number for a group-less reader's private group.
+    pub fn next_reader_id(&self) -> u64 {
+        self.inner.next_member.fetch_add(1, Ordering::Relaxed)
+    }
+
     /// A consumer in `group` over `topics`.
     pub fn consumer(
         &self,

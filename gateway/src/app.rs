@@ -63,7 +63,6 @@ pub struct Application {
     hub: Arc<Hub>,
     bus: Bus,
     codec: Codec,
-    group: String,
     shutdown: CancellationToken,
 }
 
@@ -76,12 +75,11 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Binds the listener. The fan-out consumer joins group `group` (unique per process).
+    /// Binds the listener.
     pub async fn build(
         config: &GatewayConfig,
         bus: Bus,
         codec: Codec,
-        group: String,
         metrics: Option<PrometheusHandle>,
         shutdown: CancellationToken,
     ) -> std::io::Result<Self> {
@@ -118,7 +116,6 @@ impl Application {
             hub,
             bus,
             codec,
-            group,
             shutdown,
         })
     }
@@ -138,7 +135,6 @@ impl Application {
             Arc::clone(&self.hub),
             self.bus.clone(),
             self.codec.clone(),
-            self.group.clone(),
             fanout_shutdown,
         ));
         tracing::info!(addr = %self.local_addr()?, "gateway listening");

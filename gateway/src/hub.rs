@@ -243,14 +243,25 @@ pub async fn run(
     hub: Arc<Hub>,
     bus: Bus,
     codec: Codec,
-    group: String,
     shutdown: CancellationToken,
 ) -> Result<(), BusError> {
-    let mut consumer = bus.consumer(
-        &group,
-        &[catalog::BARS, catalog::INDICATORS],
-        StartFrom::Latest,
-    )?;
+    // A group-less reader of every partition: each gateway process sees every update, and
+    // needs no group coordinator to start.
+    let mut consumer = loop {
+        match bus
+            .reader(&[catalog::BARS, catalog::INDICATORS], StartFrom::Latest)
+            .await
+        {
+            Ok(c) => break c,
+            Err(e) => {
+                tracing::warn!(error = %e, "fan-out cannot read its topics yet; retrying");
+                tokio::select! {
+                    _ = shutdown.cancelled() => return Ok(()),
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
+        }
+    };
     while !shutdown.is_cancelled() {
         let batch = tokio::select! {
             _ = shutdown.cancelled() => break,
