@@ -30,9 +30,11 @@ pub enum Command {
         /// Directory for history, the embedded store and uploads.
         #[arg(long, value_name = "DIR")]
         data_dir: Option<PathBuf>,
-        /// Do not start the synthetic market (feed trades from elsewhere).
-        #[arg(long)]
-        no_synthetic: bool,
+        /// Where market data comes from: the seeded synthetic market, Alpaca's live stream
+        /// (keys in APCA_API_KEY_ID / APCA_API_SECRET_KEY, symbols in alpaca.symbols), or
+        /// nothing.
+        #[arg(long, value_enum, default_value_t = Source::Synthetic)]
+        source: Source,
     },
     /// Run the gateway: WebSocket fan-out and REST, against the configured bus.
     Gateway {
@@ -85,8 +87,24 @@ pub enum AnalyzeCommand {
     },
 }
 
+/// The market data source of `finstream run`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    Synthetic,
+    Alpaca,
+    None,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum IngestCommand {
+    /// Alpaca's real-time stock stream (trades and quotes of alpaca.symbols), with
+    /// reconnects and gap backfill. Keys: alpaca.key_id/secret_key or APCA_API_KEY_ID and
+    /// APCA_API_SECRET_KEY.
+    Alpaca {
+        /// Symbols to stream (overrides alpaca.symbols), comma-separated.
+        #[arg(long, value_delimiter = ',')]
+        symbols: Option<Vec<String>>,
+    },
     /// The seeded synthetic market, in real time.
     Synthetic {
         /// Trades per second (overrides synthetic.trades_per_second).

@@ -9,6 +9,7 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use finstream_bus::KafkaConfig;
 use finstream_gateway::GatewayConfig;
 use finstream_processors::indicators::IndicatorsConfig;
+use finstream_sources::alpaca::AlpacaConfig;
 use finstream_sources::synthetic::SyntheticConfig;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -102,6 +103,7 @@ pub struct Config {
     pub kafka: KafkaConfig,
     pub gateway: GatewayConfig,
     pub synthetic: SyntheticConfig,
+    pub alpaca: AlpacaConfig,
     pub indicators: IndicatorsConfig,
     pub data: DataConfig,
     pub log: LogConfig,
@@ -132,6 +134,9 @@ impl Config {
     /// The configuration as JSON with secrets replaced, for `finstream config`.
     pub fn redacted_json(&self) -> anyhow::Result<String> {
         let mut shown = self.clone();
+        if shown.alpaca.secret_key.is_some() {
+            shown.alpaca.secret_key = Some("<redacted>".into());
+        }
         for (k, v) in shown.kafka.properties.iter_mut() {
             if k.contains("password") || k.contains("secret") || k.contains("key") {
                 *v = "<redacted>".into();

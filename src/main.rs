@@ -36,7 +36,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Run {
             http,
             data_dir,
-            no_synthetic,
+            source,
         } => {
             if let Some(h) = http {
                 config.gateway.listen = h;
@@ -45,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
                 config.data.dir = d;
             }
             let metrics = telemetry::init_metrics();
-            roles::run_all(config, metrics, !no_synthetic, roles::shutdown_on_signals()).await
+            roles::run_all(config, metrics, source, roles::shutdown_on_signals()).await
         }
         Command::Gateway { http } => {
             if let Some(h) = http {
@@ -60,6 +60,15 @@ async fn main() -> anyhow::Result<()> {
             roles::serve_metrics(&config, &shutdown).await?;
             let transport = roles::Transport::from_config(&config).await?;
             roles::process(&config, &transport, &name, shutdown).await
+        }
+        Command::Ingest(IngestCommand::Alpaca { symbols }) => {
+            if let Some(s) = symbols {
+                config.alpaca.symbols = s;
+            }
+            let shutdown = roles::shutdown_on_signals();
+            roles::serve_metrics(&config, &shutdown).await?;
+            let transport = roles::Transport::from_config(&config).await?;
+            roles::ingest_alpaca(&config, &transport, shutdown).await
         }
         Command::Ingest(IngestCommand::Synthetic { rate, duration }) => {
             let shutdown = roles::shutdown_on_signals();

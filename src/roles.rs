@@ -140,12 +140,10 @@ pub async fn gateway(
     metrics: Option<PrometheusHandle>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let group = format!("finstream.gateway.{}", uuid::Uuid::new_v4());
     let app = Application::build(
         &config.gateway,
         transport.bus.clone(),
         transport.codec.clone(),
-        group,
         metrics,
         shutdown,
     )
@@ -162,18 +160,16 @@ pub async fn gateway(
 pub async fn run_all(
     mut config: Config,
     metrics: Option<PrometheusHandle>,
-    synthetic: bool,
+    source: crate::cli::Source,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     config.bus.backend = Backend::Memory;
     let data = DataDir::open(&config.data.dir)?;
     let transport = Transport::memory(&config);
-    let url = format!("http://{}", config.gateway.listen);
     let app = Application::build(
         &config.gateway,
         transport.bus.clone(),
         transport.codec.clone(),
-        "finstream.gateway.embedded".into(),
         metrics,
         shutdown.clone(),
     )
@@ -182,7 +178,7 @@ pub async fn run_all(
     let addr = app.local_addr()?;
     tracing::info!(data_dir = %data.root().display(), "finstream running in one process (embedded backends)");
     println!(
-        "finstream is up: open http://{addr}/ (WebSocket stream at ws://{addr}/v1/stream, health at {url}/health)"
+        "finstream is up: open http://{addr}/ (WebSocket stream at ws://{addr}/v1/stream, health at http://{addr}/health)"
     );
 
     let mut tasks = tokio::task::JoinSet::new();
@@ -193,7 +189,15 @@ pub async fn run_all(
         shutdown.clone(),
     );
     tasks.spawn(async move { process(&c, &t, "indicators", s).await });
-    if synthetic {
+    if source == crate::cli::Source::Alpaca {
+        let (c, t, s) = (
+            config.clone(),
+            Transport::share(&transport),
+            shutdown.clone(),
+        );
+        tasks.spawn(async move { ingest_alpaca(&c, &t, s).await.context("alpaca ingest") });
+    }
+    if source == crate::cli::Source::Synthetic {
         let producer = transport.bus.producer()?;
         let (cfg, codec, s) = (
             config.synthetic.clone(),
@@ -254,6 +258,77 @@ pub async fn ingest_synthetic(
             .await?;
     producer.flush(Duration::from_secs(10))?;
     println!("produced {n} trades to {}", catalog::TRADES);
+    Ok(())
+}
+
+/// Streams Alpaca's trades and quotes into the configured bus until shutdown.
+pub async fn ingest_alpaca(
+    config: &Config,
+    transport: &Transport,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    use finstream_bus::OutRecord;
+    use finstream_schemas::alpaca::StreamMessage;
+    use finstream_sources::alpaca::stream::{self, quote_event, trade_event};
+    let cfg = config.alpaca.clone();
+    cfg.credentials()?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<StreamMessage>(10_000);
+    let stream_shutdown = shutdown.clone();
+    let stream_cfg = cfg.clone();
+    let streaming =
+        tokio::spawn(async move { stream::run(&stream_cfg, tx, stream_shutdown).await });
+    let producer = transport.bus.producer()?;
+    let codec = transport.codec.clone();
+    let mut produced = 0u64;
+    tracing::info!(symbols = ?cfg.symbols, feed = %cfg.feed, "alpaca ingest started");
+    while let Some(first) = rx.recv().await {
+        // Batch whatever else is already waiting, then produce it in one go.
+        let mut batch = vec![first];
+        while batch.len() < 5_000 {
+            match rx.try_recv() {
+                Ok(m) => batch.push(m),
+                Err(_) => break,
+            }
+        }
+        let mut records = Vec::with_capacity(batch.len());
+        for m in &batch {
+            let (topic, key, payload, time) = match m {
+                StreamMessage::Trade(t) => {
+                    let e = trade_event(&cfg.feed, t);
+                    (
+                        catalog::TRADES,
+                        e.symbol.clone(),
+                        codec.encode(&e)?,
+                        e.event_time,
+                    )
+                }
+                StreamMessage::Quote(q) => {
+                    let e = quote_event(&cfg.feed, q);
+                    (
+                        catalog::QUOTES,
+                        e.symbol.clone(),
+                        codec.encode(&e)?,
+                        e.event_time,
+                    )
+                }
+                _ => continue,
+            };
+            records.push(OutRecord {
+                topic: topic.into(),
+                key: Some(key.into_bytes().into()),
+                payload: payload.into(),
+                timestamp_ms: time / 1_000_000,
+            });
+        }
+        produced += records.len() as u64;
+        producer.send_all(records).await?;
+    }
+    producer.flush(Duration::from_secs(10))?;
+    let stats = streaming.await??;
+    println!(
+        "produced {produced} events from alpaca ({} connections, {} backfilled trades)",
+        stats.connections, stats.backfilled_trades
+    );
     Ok(())
 }
 
