@@ -133,3 +133,137 @@ pub fn bars(
     csv_out.flush()?;
     Ok(())
 }
+
+/// `finstream greeks`: one output row `iv,price,delta,gamma,theta,vega,rho` per input row.
+pub fn greeks(input: &Path, output: Option<&Path>) -> anyhow::Result<()> {
+    use finstream_analytics::options::{
+        AmericanPricer, OptionInputs, OptionKind, implied_volatility, valuation,
+    };
+    let reader: Box<dyn Read> = if input == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?,
+        )
+    };
+    let mut csv_in = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers: Vec<String> = csv_in
+        .headers()
+        .context("reading the header")?
+        .iter()
+        .map(|h| h.to_lowercase())
+        .collect();
+    let find = |name: &str| headers.iter().position(|h| h == name);
+    let need = |name: &str| -> anyhow::Result<usize> {
+        find(name).with_context(|| format!("{} has no {name:?} column; expected kind,style,spot,strike,days,rate,dividend and price or vol", input.display()))
+    };
+    let (ki, si, spi, sti, di, ri, qi) = (
+        need("kind")?,
+        need("style")?,
+        need("spot")?,
+        need("strike")?,
+        need("days")?,
+        need("rate")?,
+        need("dividend")?,
+    );
+    let (pi, vi) = (find("price"), find("vol"));
+    if pi.is_none() && vi.is_none() {
+        bail!(
+            "{} needs a price column (to solve for the implied volatility) or a vol column",
+            input.display()
+        );
+    }
+    let writer: Box<dyn Write> = match output {
+        Some(path) => Box::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let mut csv_out = csv::Writer::from_writer(std::io::BufWriter::new(writer));
+    csv_out.write_record(["iv", "price", "delta", "gamma", "theta", "vega", "rho"])?;
+    let american = AmericanPricer::new();
+    let mut failed = 0usize;
+    for (n, record) in csv_in.records().enumerate() {
+        let line = n + 2;
+        let record = record.with_context(|| format!("{}: line {line}", input.display()))?;
+        let cell = |i: usize| record.get(i).unwrap_or("").to_string();
+        let row = || -> anyhow::Result<[f64; 7]> {
+            let num = |i: usize, what: &str| -> anyhow::Result<f64> {
+                cell(i)
+                    .parse::<f64>()
+                    .with_context(|| format!("{what} {:?} is not a number", cell(i)))
+            };
+            let kind = match cell(ki).to_lowercase().as_str() {
+                "call" | "c" => OptionKind::Call,
+                "put" | "p" => OptionKind::Put,
+                other => bail!("kind {other:?} is neither call nor put"),
+            };
+            let american_style = match cell(si).to_lowercase().as_str() {
+                "european" | "e" => false,
+                "american" | "a" => true,
+                other => bail!("style {other:?} is neither european nor american"),
+            };
+            let inputs = OptionInputs {
+                kind,
+                spot: num(spi, "spot")?,
+                strike: num(sti, "strike")?,
+                years: finstream_analytics::options::bsm::years_from_days(num(di, "days")?),
+                rate: num(ri, "rate")?,
+                dividend_yield: num(qi, "dividend")?,
+            };
+            let given_vol = vi.map(&cell).filter(|s| !s.is_empty());
+            let vol = match (given_vol, pi) {
+                (Some(v), _) => v
+                    .parse::<f64>()
+                    .with_context(|| format!("vol {v:?} is not a number"))?,
+                (None, Some(p)) => {
+                    let price = num(p, "price")?;
+                    if american_style {
+                        american.implied_volatility(&inputs, price)?
+                    } else {
+                        implied_volatility(&inputs, price)?
+                    }
+                }
+                (None, None) => bail!("the row has neither a price nor a vol"),
+            };
+            Ok(if american_style {
+                let v = american.valuation(&inputs, vol)?;
+                [
+                    vol,
+                    v.price,
+                    v.delta,
+                    v.gamma,
+                    v.theta_per_day,
+                    v.vega_per_point,
+                    v.rho_per_point,
+                ]
+            } else {
+                let v = valuation(&inputs, vol)?;
+                [
+                    vol,
+                    v.price,
+                    v.delta,
+                    v.gamma,
+                    v.theta_per_day,
+                    v.vega_per_point,
+                    v.rho_per_point,
+                ]
+            })
+        };
+        match row() {
+            Ok(values) => csv_out.write_record(values.iter().map(|v| v.to_string()))?,
+            Err(e) => {
+                failed += 1;
+                eprintln!("{}: line {line}: {e:#}", input.display());
+                csv_out.write_record(["", "", "", "", "", "", ""])?;
+            }
+        }
+    }
+    csv_out.flush()?;
+    if failed > 0 {
+        eprintln!("{failed} row(s) could not be solved; their values are empty");
+    }
+    Ok(())
+}

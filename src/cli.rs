@@ -59,6 +59,21 @@ pub enum Command {
     /// Offline analytics for research and backtests, as CSV.
     #[command(subcommand)]
     Analyze(AnalyzeCommand),
+    /// Option prices, implied volatility and Greeks for a CSV of options.
+    ///
+    /// Columns: kind (call|put), style (european|american), spot, strike, days (calendar
+    /// days to expiry; T = days/365), rate and dividend (continuous annual), and price (to
+    /// solve for the implied volatility) or vol. Writes iv,price,delta,gamma,theta,vega,rho
+    /// per row: theta per calendar day, vega and rho per 1 percentage point. A row that
+    /// cannot be solved gets empty values and its reason on standard error.
+    Greeks {
+        /// Input CSV file (`-` for standard input).
+        #[arg(long, value_name = "FILE")]
+        input: std::path::PathBuf,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -22,6 +22,7 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Topics(cmd) => roles::topics(&config, &cmd).await,
+        Command::Greeks { input, output } => analyze::greeks(&input, output.as_deref()),
         Command::Analyze(AnalyzeCommand::Bars {
             input,
             indicators,
