@@ -8,6 +8,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use finstream_bus::KafkaConfig;
 use finstream_gateway::GatewayConfig;
+use finstream_processors::greeks::GreeksConfig;
 use finstream_processors::indicators::IndicatorsConfig;
 use finstream_sources::alpaca::AlpacaConfig;
 use finstream_sources::synthetic::SyntheticConfig;
@@ -105,6 +106,7 @@ pub struct Config {
     pub synthetic: SyntheticConfig,
     pub alpaca: AlpacaConfig,
     pub indicators: IndicatorsConfig,
+    pub greeks: GreeksConfig,
     pub data: DataConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,

@@ -7,6 +7,7 @@ use finstream_bus::schema_registry::SchemaRegistryClient;
 use finstream_bus::{Bus, kafka};
 use finstream_gateway::Application;
 use finstream_processors::ProcessorName;
+use finstream_processors::greeks::GreeksProcessor;
 use finstream_processors::indicators::IndicatorsProcessor;
 use finstream_schemas::{CATALOG, Codec, catalog};
 use finstream_storage::DataDir;
@@ -129,6 +130,20 @@ pub async fn process(
             .await?;
             tracing::info!(?stats, "indicators processor finished");
         }
+        ProcessorName::Greeks => {
+            let processor = GreeksProcessor::new(&config.greeks).map_err(anyhow::Error::msg)?;
+            let rc = RunnerConfig::new("greeks", &[catalog::TRADES, catalog::OPTION_QUOTES]);
+            let stats = runner::run(
+                transport.bus.clone(),
+                transport.codec.clone(),
+                transport.registry.clone(),
+                rc,
+                processor,
+                shutdown,
+            )
+            .await?;
+            tracing::info!(?stats, "greeks processor finished");
+        }
     }
     Ok(())
 }
@@ -189,6 +204,12 @@ pub async fn run_all(
         shutdown.clone(),
     );
     tasks.spawn(async move { process(&c, &t, "indicators", s).await });
+    let (c, t, s) = (
+        config.clone(),
+        Transport::share(&transport),
+        shutdown.clone(),
+    );
+    tasks.spawn(async move { process(&c, &t, "greeks", s).await });
     if source == crate::cli::Source::Alpaca {
         let (c, t, s) = (
             config.clone(),

@@ -3,10 +3,13 @@
 //!
 //! - [`indicators`]: trades to event-time bars and indicator updates
 //!   (`market.trades.v1` to `market.bars.v1` and `analytics.indicators.v1`).
+//! - [`greeks`]: option quotes and the underlying's trades to implied volatility and
+//!   Greeks (`options.quotes.v1` + `market.trades.v1` to `analytics.greeks.v1`).
 //!
 //! Each job is a [`finstream_bus::runner::Processor`] plus a config with
 //! `deny_unknown_fields`; [`ProcessorName`] is the registry the binary dispatches on.
 
+pub mod greeks;
 pub mod indicators;
 
 use serde::{Deserialize, Serialize};
@@ -16,14 +19,16 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 pub enum ProcessorName {
     Indicators,
+    Greeks,
 }
 
 impl ProcessorName {
-    pub const ALL: [ProcessorName; 1] = [ProcessorName::Indicators];
+    pub const ALL: [ProcessorName; 2] = [ProcessorName::Indicators, ProcessorName::Greeks];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ProcessorName::Indicators => "indicators",
+            ProcessorName::Greeks => "greeks",
         }
     }
 

@@ -2,8 +2,9 @@
 //! occasional jumps, trading at a configurable rate, from a seed so that a run can be
 //! reproduced exactly.
 
+use finstream_analytics::options::{OptionInputs, OptionKind, valuation};
 use finstream_bus::{BusError, OutRecord, Producer};
-use finstream_schemas::{Codec, Trade, catalog, now_nanos};
+use finstream_schemas::{Codec, OptionQuote, OptionRight, Strike, Trade, catalog, now_nanos};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal, Poisson};
@@ -25,6 +26,10 @@ pub struct SyntheticConfig {
     pub volatility: f64,
     /// Expected jumps per symbol per day.
     pub jumps_per_day: f64,
+    /// Underlyings (among `symbols`) with listed option chains.
+    pub option_underlyings: Vec<String>,
+    /// Option quotes per second across all chains.
+    pub option_quotes_per_second: u32,
 }
 
 impl Default for SyntheticConfig {
@@ -40,6 +45,8 @@ impl Default for SyntheticConfig {
             seed: 42,
             volatility: 0.35,
             jumps_per_day: 2.0,
+            option_underlyings: vec!["AAPL".into(), "SPY".into(), "TSLA".into()],
+            option_quotes_per_second: 50,
         }
     }
 }
@@ -141,6 +148,118 @@ impl SyntheticMarket {
     }
 }
 
+const NANOS_PER_DAY: i64 = 86_400_000_000_000;
+/// Days to expiry of the listed expirations.
+const EXPIRIES: [i32; 5] = [2, 9, 30, 58, 121];
+/// Strikes listed on each side of the spot.
+const STRIKES_EACH_SIDE: i64 = 10;
+
+impl SyntheticMarket {
+    /// The implied volatility the market quotes at log-moneyness `k = ln(K/S)` and `years`
+    /// to expiry: a skewed smile over a term structure (short expiries richer).
+    pub fn smile(&self, k: f64, years: f64) -> f64 {
+        let base = self.config.volatility * (0.85 + 0.25 * (-years * 4.0).exp());
+        (base - 0.35 * k + 1.2 * k * k).max(0.05)
+    }
+
+    /// A quote of a random listed option at time `t`, priced from the smile, or `None`
+    /// when no underlying with options is traded.
+    pub fn next_option_quote(&mut self, t: i64) -> Option<OptionQuote> {
+        let underlyings: Vec<usize> = (0..self.symbols.len())
+            .filter(|&i| {
+                self.config
+                    .option_underlyings
+                    .iter()
+                    .any(|u| u.eq_ignore_ascii_case(&self.symbols[i].symbol))
+            })
+            .collect();
+        if underlyings.is_empty() {
+            return None;
+        }
+        let ui = underlyings[self.rng.random_range(0..underlyings.len())];
+        let expiry_days = EXPIRIES[self.rng.random_range(0..EXPIRIES.len())];
+        let steps = self
+            .rng
+            .random_range(-STRIKES_EACH_SIDE..=STRIKES_EACH_SIDE);
+        let call = self.rng.random_bool(0.5);
+        let size_draw: f64 = self.rng.random();
+        let (symbol, spot) = (self.symbols[ui].symbol.clone(), self.symbols[ui].price);
+        let increment = if spot < 50.0 {
+            1.0
+        } else if spot < 200.0 {
+            2.5
+        } else {
+            5.0
+        };
+        let strike =
+            Strike::from_f64(((spot / increment).round() + steps as f64).max(1.0) * increment);
+        let today = t.div_euclid(NANOS_PER_DAY) as i32;
+        let expiration = today + expiry_days;
+        // Expiry at 20:00 UTC of its date, as the greeks processor assumes.
+        let years = ((i64::from(expiration) * NANOS_PER_DAY + 20 * 3_600_000_000_000 - t).max(0)
+            as f64
+            / NANOS_PER_DAY as f64)
+            / 365.0;
+        let kind = if call {
+            OptionKind::Call
+        } else {
+            OptionKind::Put
+        };
+        let k = (strike.as_f64() / spot).ln();
+        let inputs = OptionInputs {
+            kind,
+            spot,
+            strike: strike.as_f64(),
+            years,
+            rate: 0.04,
+            dividend_yield: 0.0,
+        };
+        let fair = valuation(&inputs, self.smile(k, years)).ok()?.price;
+        let half_spread = (fair * 0.02).clamp(0.01, 0.5);
+        let bid = ((fair - half_spread) * 100.0).floor().max(0.0) / 100.0;
+        let ask = (((fair + half_spread) * 100.0).ceil() / 100.0).max(bid + 0.01);
+        let right = if call {
+            OptionRight::Call
+        } else {
+            OptionRight::Put
+        };
+        let contract = occ_symbol(&symbol, expiration, right, strike);
+        let seq = self.symbols[ui].sequence;
+        Some(OptionQuote {
+            id: format!("synthetic:{}:{contract}:{t}:{seq}", self.config.seed),
+            contract,
+            underlying: symbol,
+            expiration,
+            strike,
+            right,
+            bid_price: bid,
+            bid_size: (1.0 + size_draw * 50.0).round(),
+            ask_price: ask,
+            ask_size: (1.0 + (1.0 - size_draw) * 50.0).round(),
+            last_price: None,
+            volume: (size_draw * 5000.0) as i64,
+            open_interest: 1000 + (strike.thousandths % 7919),
+            event_time: t,
+            source: "synthetic".into(),
+        })
+    }
+}
+
+/// The OCC symbol: root, YYMMDD, C or P, strike times 1000 in eight digits.
+pub fn occ_symbol(root: &str, expiration_days: i32, right: OptionRight, strike: Strike) -> String {
+    let date = time::OffsetDateTime::from_unix_timestamp(i64::from(expiration_days) * 86_400)
+        .map(|d| d.date())
+        .unwrap_or(time::Date::MIN);
+    let cp = if right == OptionRight::Call { 'C' } else { 'P' };
+    format!(
+        "{root}{:02}{:02}{:02}{cp}{:08}",
+        date.year().rem_euclid(100),
+        u8::from(date.month()),
+        date.day(),
+        strike.thousandths
+    )
+}
+
 /// Produces trades in real time at the configured rate until `shutdown`.
 pub async fn run(
     config: SyntheticConfig,
@@ -156,6 +275,9 @@ pub async fn run(
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let per_tick = f64::from(rate) * tick.as_secs_f64();
     let poisson = Poisson::new(per_tick.max(1e-9)).map_err(|e| BusError::Config(e.to_string()))?;
+    let option_rate = f64::from(market.config.option_quotes_per_second) * tick.as_secs_f64();
+    let option_poisson =
+        Poisson::new(option_rate.max(1e-9)).map_err(|e| BusError::Config(e.to_string()))?;
     let mut rng = StdRng::seed_from_u64(7);
     let mut produced = 0u64;
     tracing::info!(
@@ -177,6 +299,21 @@ pub async fn run(
                 + (k as i64 * tick.as_nanos() as i64) / (n as i64).max(1);
             let trade = market.next_trade(t);
             records.push(trade_record(&codec, &trade)?);
+        }
+        let quotes = if option_rate > 0.0 {
+            option_poisson.sample(&mut rng) as usize
+        } else {
+            0
+        };
+        for _ in 0..quotes {
+            if let Some(q) = market.next_option_quote(now) {
+                records.push(OutRecord {
+                    topic: catalog::OPTION_QUOTES.to_string(),
+                    key: Some(bytes::Bytes::copy_from_slice(q.underlying.as_bytes())),
+                    payload: bytes::Bytes::from(codec.encode(&q)?),
+                    timestamp_ms: q.event_time / 1_000_000,
+                });
+            }
         }
         produced += records.len() as u64;
         if let Err(e) = producer.send_all(records).await {
@@ -223,6 +360,46 @@ mod tests {
             assert!(t.price >= 0.01 && t.price.is_finite());
             assert!(t.size >= 1.0 && t.size <= 1000.0, "{}", t.size);
         }
+    }
+
+    #[test]
+    fn option_quotes_come_from_the_smile_and_are_never_crossed() {
+        let mut m = SyntheticMarket::new(SyntheticConfig::default()).expect("valid");
+        let t = 1_704_205_800_000_000_000;
+        for i in 0..200 {
+            m.next_trade(t + i);
+        }
+        let mut seen = 0;
+        for i in 0..2_000 {
+            let q = m
+                .next_option_quote(t + i)
+                .expect("AAPL, SPY and TSLA have options");
+            assert!(q.bid_price >= 0.0 && q.ask_price > q.bid_price, "{q:?}");
+            assert!(["AAPL", "SPY", "TSLA"].contains(&q.underlying.as_str()));
+            assert!(
+                q.contract.starts_with(&q.underlying)
+                    && q.contract.len() == q.underlying.len() + 15,
+                "{}",
+                q.contract
+            );
+            assert!(q.expiration > (t / NANOS_PER_DAY) as i32);
+            seen += 1;
+        }
+        assert_eq!(seen, 2_000);
+        // The smile is skewed (puts richer) and short expiries are richer.
+        assert!(m.smile(-0.1, 0.1) > m.smile(0.1, 0.1));
+        assert!(m.smile(0.0, 0.02) > m.smile(0.0, 1.0));
+        assert_eq!(
+            occ_symbol(
+                "AAPL",
+                19846,
+                OptionRight::Put,
+                Strike {
+                    thousandths: 155_000
+                }
+            ),
+            "AAPL240503P00155000"
+        );
     }
 
     #[test]
