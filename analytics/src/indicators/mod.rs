@@ -11,8 +11,11 @@ pub mod average;
 pub mod channel;
 pub mod momentum;
 pub mod oscillator;
+pub(crate) mod rolling_extreme;
 pub mod rolling_sum;
 pub mod spec;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod trend;
 pub mod volatility;
 pub mod volume;
@@ -41,5 +44,27 @@ impl IndicatorError {
             indicator,
             message: message.into(),
         }
+    }
+}
+
+/// TA-Lib's largest period for every indicator here.
+const TA_LIB_MAX_PERIOD: usize = 100_000;
+
+/// `period` if TA-Lib accepts it (`min..=100_000`). One validator for every family so the
+/// bound and the wording of the refusal cannot drift apart between indicators; `name` is
+/// the parameter as the caller knows it ("period", "fast period", ...).
+pub(crate) fn checked_period(
+    indicator: &'static str,
+    name: &str,
+    period: usize,
+    min: usize,
+) -> Result<usize, IndicatorError> {
+    if (min..=TA_LIB_MAX_PERIOD).contains(&period) {
+        Ok(period)
+    } else {
+        Err(IndicatorError::new(
+            indicator,
+            format!("{name} must be between {min} and {TA_LIB_MAX_PERIOD}, got {period}"),
+        ))
     }
 }

@@ -3,26 +3,25 @@
 //! `period` inputs). The second EMA starts on the first output of the first, so the first
 //! output is at index `2 * (period - 1)`. Period 1 is the input itself, as in TA-Lib 0.6.
 
-use super::{Ema, checked_period};
+use super::EmaChain;
 use crate::indicators::IndicatorError;
+use crate::indicators::checked_period;
 
 /// Double exponential moving average.
 #[derive(Debug, Clone)]
 pub struct Dema {
     period: usize,
-    ema1: Ema,
-    ema2: Ema,
+    emas: EmaChain<2>,
     value: Option<f64>,
 }
 
 impl Dema {
     /// TA-Lib accepts periods from 1 to 100000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        let period = checked_period("dema", period)?;
+        let period = checked_period("dema", "period", period, 1)?;
         Ok(Self {
             period,
-            ema1: Ema::new(period)?,
-            ema2: Ema::new(period)?,
+            emas: EmaChain::new(period)?,
             value: None,
         })
     }
@@ -38,10 +37,9 @@ impl Dema {
             self.value = Some(x);
             return;
         }
-        self.ema1.update(x);
-        let Some(e1) = self.ema1.value() else { return };
-        self.ema2.update(e1);
-        let Some(e2) = self.ema2.value() else { return };
+        let Some([e1, e2]) = self.emas.update(x) else {
+            return;
+        };
         // TA-Lib's order of operations.
         self.value = Some(2.0 * e1 - e2);
     }
@@ -56,8 +54,7 @@ impl Dema {
     }
 
     pub fn reset(&mut self) {
-        self.ema1.reset();
-        self.ema2.reset();
+        self.emas.reset();
         self.value = None;
     }
 }
@@ -65,11 +62,7 @@ impl Dema {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CLOSES: [f64; 20] = [
-        44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.10, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61,
-        46.28, 46.28, 46.00, 46.03, 46.41, 46.22, 45.64,
-    ];
+    use crate::indicators::test_support::CLOSES;
 
     fn run(dema: &mut Dema, xs: &[f64]) -> Vec<Option<f64>> {
         xs.iter()

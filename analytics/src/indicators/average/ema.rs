@@ -67,6 +67,42 @@ impl Ema {
     }
 }
 
+/// `N` EMAs of one period in series, each fed the outputs of the one before from its
+/// first output on: the cascade DEMA, TEMA and TRIX are built from, kept in one place so
+/// their start indices and seeds cannot drift apart.
+#[derive(Debug, Clone)]
+pub(crate) struct EmaChain<const N: usize> {
+    emas: [Ema; N],
+}
+
+impl<const N: usize> EmaChain<N> {
+    pub(crate) fn new(period: usize) -> Result<Self, IndicatorError> {
+        let ema = Ema::new(period)?;
+        Ok(Self {
+            emas: std::array::from_fn(|_| ema.clone()),
+        })
+    }
+
+    /// Adds one input; O(N). Returns every EMA's latest value, first to last, once the
+    /// last EMA has one.
+    pub(crate) fn update(&mut self, x: f64) -> Option<[f64; N]> {
+        let mut values = [0.0; N];
+        let mut input = x;
+        for (ema, value) in self.emas.iter_mut().zip(&mut values) {
+            ema.update(input);
+            input = ema.value()?;
+            *value = input;
+        }
+        Some(values)
+    }
+
+    pub(crate) fn reset(&mut self) {
+        for ema in &mut self.emas {
+            ema.reset();
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,8 +18,8 @@
 //! that brings the first nonzero close near 1: like TA-Lib, which has no absolute "near
 //! zero" band, the average is then independent of the price scale.
 
-use super::checked_period;
 use crate::indicators::IndicatorError;
+use crate::indicators::checked_period;
 use crate::indicators::rolling_sum::RollingSum;
 use std::collections::VecDeque;
 
@@ -44,7 +44,7 @@ pub struct Kama {
 impl Kama {
     /// TA-Lib accepts periods from 1 to 100000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        let period = checked_period("kama", period)?;
+        let period = checked_period("kama", "period", period, 1)?;
         Ok(Self {
             period,
             window: VecDeque::with_capacity(period + 2),
@@ -137,11 +137,7 @@ fn scale_near_one(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CLOSES: [f64; 20] = [
-        44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.10, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61,
-        46.28, 46.28, 46.00, 46.03, 46.41, 46.22, 45.64,
-    ];
+    use crate::indicators::test_support::CLOSES;
 
     fn run(kama: &mut Kama, xs: &[f64]) -> Vec<Option<f64>> {
         xs.iter()

@@ -10,23 +10,11 @@ mod wma;
 
 pub use dema::Dema;
 pub use ema::Ema;
+pub(crate) use ema::EmaChain;
 pub use kama::Kama;
 pub use sma::Sma;
 pub use tema::Tema;
 pub use wma::Wma;
 
-use crate::indicators::IndicatorError;
-
-/// `period` if TA-Lib accepts it: 1 to 100000 for the averages here (TA-Lib 0.6 copies
-/// the input at period 1, "no smoothing", instead of refusing it).
-fn checked_period(indicator: &'static str, period: usize) -> Result<usize, IndicatorError> {
-    const TA_LIB_MAX: usize = 100_000;
-    if (1..=TA_LIB_MAX).contains(&period) {
-        Ok(period)
-    } else {
-        Err(IndicatorError::new(
-            indicator,
-            format!("period must be between 1 and {TA_LIB_MAX}, got {period}"),
-        ))
-    }
-}
+// Every average here accepts period 1 (`crate::indicators::checked_period` with a minimum
+// of 1): TA-Lib 0.6 copies the input at period 1, "no smoothing", instead of refusing it.

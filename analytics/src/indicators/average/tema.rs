@@ -4,28 +4,25 @@
 //! EMA starts on the first output of the one before, so the first output is at index
 //! `3 * (period - 1)`. Period 1 is the input itself, as in TA-Lib 0.6.
 
-use super::{Ema, checked_period};
+use super::EmaChain;
 use crate::indicators::IndicatorError;
+use crate::indicators::checked_period;
 
 /// Triple exponential moving average.
 #[derive(Debug, Clone)]
 pub struct Tema {
     period: usize,
-    ema1: Ema,
-    ema2: Ema,
-    ema3: Ema,
+    emas: EmaChain<3>,
     value: Option<f64>,
 }
 
 impl Tema {
     /// TA-Lib accepts periods from 1 to 100000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        let period = checked_period("tema", period)?;
+        let period = checked_period("tema", "period", period, 1)?;
         Ok(Self {
             period,
-            ema1: Ema::new(period)?,
-            ema2: Ema::new(period)?,
-            ema3: Ema::new(period)?,
+            emas: EmaChain::new(period)?,
             value: None,
         })
     }
@@ -41,12 +38,9 @@ impl Tema {
             self.value = Some(x);
             return;
         }
-        self.ema1.update(x);
-        let Some(e1) = self.ema1.value() else { return };
-        self.ema2.update(e1);
-        let Some(e2) = self.ema2.value() else { return };
-        self.ema3.update(e2);
-        let Some(e3) = self.ema3.value() else { return };
+        let Some([e1, e2, e3]) = self.emas.update(x) else {
+            return;
+        };
         // TA-Lib's order of operations: the third EMA plus the difference of the others.
         self.value = Some(e3 + (3.0 * e1 - 3.0 * e2));
     }
@@ -61,9 +55,7 @@ impl Tema {
     }
 
     pub fn reset(&mut self) {
-        self.ema1.reset();
-        self.ema2.reset();
-        self.ema3.reset();
+        self.emas.reset();
         self.value = None;
     }
 }
@@ -71,11 +63,7 @@ impl Tema {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CLOSES: [f64; 20] = [
-        44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.10, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61,
-        46.28, 46.28, 46.00, 46.03, 46.41, 46.22, 45.64,
-    ];
+    use crate::indicators::test_support::CLOSES;
 
     fn run(tema: &mut Tema, xs: &[f64]) -> Vec<Option<f64>> {
         xs.iter()

@@ -12,8 +12,8 @@
 //! replay prints the same bits as before. `RollingSum` alone cannot serve: the recurrence
 //! needs `S` in the same exact units as `W`, and `RollingSum` only hands out an `f64`.
 
-use super::checked_period;
 use crate::indicators::IndicatorError;
+use crate::indicators::checked_period;
 use std::collections::VecDeque;
 
 const SCALE: f64 = 18_446_744_073_709_551_616.0; // 2^64, as in RollingSum
@@ -43,7 +43,7 @@ pub struct Wma {
 impl Wma {
     /// TA-Lib accepts periods from 1 to 100000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        let period = checked_period("wma", period)?;
+        let period = checked_period("wma", "period", period, 1)?;
         let divider = (period * (period + 1) / 2) as f64;
         Ok(Self {
             period,
@@ -127,11 +127,7 @@ impl Wma {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CLOSES: [f64; 20] = [
-        44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.10, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61,
-        46.28, 46.28, 46.00, 46.03, 46.41, 46.22, 45.64,
-    ];
+    use crate::indicators::test_support::CLOSES;
 
     fn run(wma: &mut Wma, xs: &[f64]) -> Vec<Option<f64>> {
         xs.iter()

@@ -6,42 +6,32 @@
 //! - middle = `(upper + lower) / 2`;
 //! - first output at index `period - 1`, as TA-Lib's `MAX`/`MIN` of the same period.
 //!
-//! The extremes come from monotonic deques, O(1) amortised per bar. A NaN high or low
-//! makes all three bands NaN while its bar is in the window (a comparison with NaN
-//! cannot tell which extreme it is).
+//! The extremes come from [`RollingExtreme`] (monotonic deques, O(1) amortised per bar),
+//! the same windows STOCH, WILLR and AROON read. A NaN high or low makes all three bands
+//! NaN while its bar is in the window (a comparison with NaN cannot tell which extreme it
+//! is).
 
+use crate::indicators::rolling_extreme::{Extreme, RollingExtreme};
 use crate::indicators::volatility::Bands;
-use crate::indicators::{Candle, IndicatorError};
-use std::collections::VecDeque;
+use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Highest high and lowest low over a fixed window.
 #[derive(Debug, Clone)]
 pub struct DonchianChannel {
     period: usize,
-    seen: u64,
-    // (bar number, value), values strictly decreasing for highs and increasing for lows:
-    // an older bar that is not above a newer one can never be the maximum again.
-    highs: VecDeque<(u64, f64)>,
-    lows: VecDeque<(u64, f64)>,
-    last_nan: Option<u64>,
+    highs: RollingExtreme,
+    lows: RollingExtreme,
     value: Option<Bands>,
 }
 
 impl DonchianChannel {
     /// A channel over `period` bars, from 1 to 100 000 (TA-Lib's range for `MAX`).
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        if !(1..=100_000).contains(&period) {
-            return Err(IndicatorError::new(
-                "donchian",
-                format!("period must be between 1 and 100000, got {period}"),
-            ));
-        }
+        checked_period("donchian", "period", period, 1)?;
         Ok(Self {
             period,
-            seen: 0,
-            highs: VecDeque::new(),
-            lows: VecDeque::new(),
-            last_nan: None,
+            highs: RollingExtreme::new(Extreme::Highest, period),
+            lows: RollingExtreme::new(Extreme::Lowest, period),
             value: None,
         })
     }
@@ -52,39 +42,26 @@ impl DonchianChannel {
 
     /// Adds one bar; O(1) amortised.
     pub fn update(&mut self, c: &Candle) {
-        let bar = self.seen;
-        self.seen += 1;
-        let period = self.period as u64;
-        if c.high.is_nan() || c.low.is_nan() {
-            self.last_nan = Some(bar);
+        // A NaN on either side poisons both edges for as long as its bar is in the
+        // window, so push NaN to both rather than the half that is a number.
+        let (high, low) = if c.high.is_nan() || c.low.is_nan() {
+            (f64::NAN, f64::NAN)
         } else {
-            while self.highs.back().is_some_and(|&(_, h)| h <= c.high) {
-                self.highs.pop_back();
-            }
-            self.highs.push_back((bar, c.high));
-            while self.lows.back().is_some_and(|&(_, l)| l >= c.low) {
-                self.lows.pop_back();
-            }
-            self.lows.push_back((bar, c.low));
-        }
-        // Bars older than `bar + 1 - period` have left the window.
-        let expired = |&(i, _): &(u64, f64)| i + period <= bar;
-        while self.highs.front().is_some_and(expired) {
-            self.highs.pop_front();
-        }
-        while self.lows.front().is_some_and(expired) {
-            self.lows.pop_front();
-        }
-        if self.seen < period {
+            (c.high, c.low)
+        };
+        self.highs.push(high);
+        self.lows.push(low);
+        if !self.highs.is_full() {
             return;
         }
-        let nan_in_window = self.last_nan.is_some_and(|i| i + period > bar);
-        self.value = match (self.highs.front(), self.lows.front()) {
-            (Some(&(_, upper)), Some(&(_, lower))) if !nan_in_window => Some(Bands {
-                upper,
-                middle: (upper + lower) / 2.0,
-                lower,
-            }),
+        self.value = match (self.highs.extreme(), self.lows.extreme()) {
+            (Some((upper, _)), Some((lower, _))) if !upper.is_nan() && !lower.is_nan() => {
+                Some(Bands {
+                    upper,
+                    middle: (upper + lower) / 2.0,
+                    lower,
+                })
+            }
             _ => Some(Bands {
                 upper: f64::NAN,
                 middle: f64::NAN,
@@ -103,10 +80,8 @@ impl DonchianChannel {
     }
 
     pub fn reset(&mut self) {
-        self.seen = 0;
         self.highs.clear();
         self.lows.clear();
-        self.last_nan = None;
         self.value = None;
     }
 }

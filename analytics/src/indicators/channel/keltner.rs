@@ -12,7 +12,7 @@
 
 use crate::indicators::average::Ema;
 use crate::indicators::volatility::{Atr, Bands};
-use crate::indicators::{Candle, IndicatorError};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// EMA of the close with ATR bands.
 #[derive(Debug, Clone)]
@@ -31,12 +31,7 @@ impl KeltnerChannel {
         atr_period: usize,
         multiplier: f64,
     ) -> Result<Self, IndicatorError> {
-        if !(1..=100_000).contains(&ema_period) {
-            return Err(IndicatorError::new(
-                "keltner",
-                format!("ema period must be between 1 and 100000, got {ema_period}"),
-            ));
-        }
+        checked_period("keltner", "ema period", ema_period, 1)?;
         if !(multiplier.is_finite() && multiplier >= 0.0) {
             return Err(IndicatorError::new(
                 "keltner",
@@ -87,16 +82,7 @@ impl KeltnerChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bar(high: f64, low: f64, close: f64) -> Candle {
-        Candle {
-            open: close,
-            high,
-            low,
-            close,
-            volume: 1.0,
-        }
-    }
+    use crate::indicators::test_support::bar;
 
     fn run(kc: &mut KeltnerChannel, bars: &[Candle]) -> Vec<Option<(f64, f64, f64)>> {
         bars.iter()

@@ -4,17 +4,13 @@
 //! Chande's plain sums over the window. First output at index `period`; 0 when both
 //! averages are zero (flat prices), as TA-Lib prints.
 
-use super::checked_period;
-use crate::indicators::IndicatorError;
+use super::wilder::{Arithmetic, GainLoss};
+use crate::indicators::{IndicatorError, checked_period};
 
 /// Chande momentum oscillator over closes, in [-100, 100].
 #[derive(Debug, Clone)]
 pub struct Cmo {
-    period: usize,
-    prev: Option<f64>,
-    seed_changes: usize,
-    gain: f64,
-    loss: f64,
+    averages: GainLoss,
     value: Option<f64>,
 }
 
@@ -23,55 +19,28 @@ impl Cmo {
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
         let period = checked_period("cmo", "period", period, 2)?;
         Ok(Self {
-            period,
-            prev: None,
-            seed_changes: 0,
-            gain: 0.0,
-            loss: 0.0,
+            // Unlike its RSI, TA-Lib's CMO divides by the period (bit-identical this way).
+            averages: GainLoss::new(period, Arithmetic::Division),
             value: None,
         })
     }
 
     pub fn period(&self) -> usize {
-        self.period
+        self.averages.period()
     }
 
     /// Adds one close; O(1).
     pub fn update(&mut self, x: f64) {
-        let Some(prev) = self.prev.replace(x) else {
+        let Some((gain, loss)) = self.averages.update(x) else {
             return;
         };
-        let change = x - prev;
-        let n = self.period as f64;
-        if self.seed_changes < self.period {
-            self.add_change(change);
-            self.seed_changes += 1;
-            if self.seed_changes < self.period {
-                return;
-            }
-        } else {
-            // Unlike its RSI, TA-Lib's CMO divides by the period (bit-identical this way).
-            self.gain *= n - 1.0;
-            self.loss *= n - 1.0;
-            self.add_change(change);
-        }
-        self.gain /= n;
-        self.loss /= n;
-        let total = self.gain + self.loss;
+        let total = gain + loss;
         // TA-Lib prints 0 when `total > 0` fails, NaN included; we keep NaN for NaN input.
         self.value = Some(if total == 0.0 {
             0.0
         } else {
-            ((self.gain - self.loss) / total) * 100.0
+            ((gain - loss) / total) * 100.0
         });
-    }
-
-    fn add_change(&mut self, change: f64) {
-        if change < 0.0 {
-            self.loss -= change;
-        } else {
-            self.gain += change;
-        }
     }
 
     /// The current CMO, once `period + 1` closes have been seen.
@@ -84,10 +53,7 @@ impl Cmo {
     }
 
     pub fn reset(&mut self) {
-        self.prev = None;
-        self.seed_changes = 0;
-        self.gain = 0.0;
-        self.loss = 0.0;
+        self.averages.reset();
         self.value = None;
     }
 }
@@ -95,11 +61,7 @@ impl Cmo {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CLOSES: [f64; 20] = [
-        44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.10, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61,
-        46.28, 46.28, 46.00, 46.03, 46.41, 46.22, 45.64,
-    ];
+    use crate::indicators::test_support::CLOSES;
 
     fn run(cmo: &mut Cmo, xs: &[f64]) -> Vec<Option<f64>> {
         xs.iter()

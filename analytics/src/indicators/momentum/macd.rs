@@ -9,9 +9,9 @@
 //! simple average of its first `signal` values, and nothing is printed before it exists:
 //! the first output is at index `slow + signal - 2` (33 for 12, 26, 9).
 
-use super::checked_period;
 use crate::indicators::IndicatorError;
 use crate::indicators::average::Ema;
+use crate::indicators::checked_period;
 
 /// The three MACD outputs, named as TA-Lib's columns.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,11 +106,7 @@ impl Macd {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CLOSES: [f64; 20] = [
-        44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.10, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61,
-        46.28, 46.28, 46.00, 46.03, 46.41, 46.22, 45.64,
-    ];
+    use crate::indicators::test_support::CLOSES;
 
     fn run(macd: &mut Macd, xs: &[f64]) -> Vec<Option<MacdValue>> {
         xs.iter()

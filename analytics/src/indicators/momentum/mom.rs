@@ -1,8 +1,8 @@
 //! Momentum, as TA-Lib's `MOM`: `close - close[period ago]`, first output at index
 //! `period`.
 
-use super::checked_period;
 use crate::indicators::IndicatorError;
+use crate::indicators::checked_period;
 use std::collections::VecDeque;
 
 /// Change of the close over `period` bars.

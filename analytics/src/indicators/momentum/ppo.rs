@@ -7,9 +7,9 @@
 //! when comparing). Our averages use exact window sums, so where the two averages are
 //! equal (flat stretches) we print 0 where TA-Lib's running totals leave ~1e-14 of noise.
 
-use super::checked_period;
 use crate::indicators::IndicatorError;
 use crate::indicators::average::Sma;
+use crate::indicators::checked_period;
 
 /// TA-Lib's `TA_IS_ZERO`: its test of the slow average before dividing by it.
 const TA_LIB_EPSILON: f64 = 1e-14;

@@ -1,8 +1,8 @@
 //! Rate of change, as TA-Lib's `ROC`: `(close / close[period ago] - 1) * 100`, first
 //! output at index `period`; 0 where the earlier close is exactly 0, as TA-Lib prints.
 
-use super::checked_period;
 use crate::indicators::IndicatorError;
+use crate::indicators::checked_period;
 use std::collections::VecDeque;
 
 /// Percentage change of the close over `period` bars.

@@ -3,20 +3,13 @@
 //! the first output is at index `period` (TA-Lib's lookback). `100 * gain / (gain + loss)`,
 //! and 0 when both averages are zero (flat prices), as TA-Lib prints.
 
-use super::checked_period;
-use crate::indicators::IndicatorError;
+use super::wilder::{Arithmetic, GainLoss};
+use crate::indicators::{IndicatorError, checked_period};
 
 /// Relative strength index over closes.
 #[derive(Debug, Clone)]
 pub struct Rsi {
-    period: usize,
-    /// TA-Lib's RSI (C library 0.8) multiplies by the reciprocal where its CMO divides by
-    /// the period; keeping its arithmetic makes our outputs bit-identical to its.
-    inv_period: f64,
-    prev: Option<f64>,
-    seed_changes: usize,
-    gain: f64,
-    loss: f64,
+    averages: GainLoss,
     value: Option<f64>,
 }
 
@@ -25,50 +18,29 @@ impl Rsi {
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
         let period = checked_period("rsi", "period", period, 2)?;
         Ok(Self {
-            period,
-            inv_period: 1.0 / period as f64,
-            prev: None,
-            seed_changes: 0,
-            gain: 0.0,
-            loss: 0.0,
+            // TA-Lib's RSI (C library 0.8) multiplies by the reciprocal where its CMO divides
+            // by the period; keeping its arithmetic makes our outputs bit-identical to its.
+            averages: GainLoss::new(period, Arithmetic::Reciprocal),
             value: None,
         })
     }
 
     pub fn period(&self) -> usize {
-        self.period
+        self.averages.period()
     }
 
     /// Adds one close; O(1).
     pub fn update(&mut self, x: f64) {
-        let Some(prev) = self.prev.replace(x) else {
+        let Some((gain, loss)) = self.averages.update(x) else {
             return;
         };
-        let change = x - prev;
-        // TA-Lib's branch-free split: a NaN change lands in the loss, which then stays NaN.
-        let up = if change > 0.0 { change } else { 0.0 };
-        let down = up - change;
-        if self.seed_changes < self.period {
-            self.gain += up;
-            self.loss += down;
-            self.seed_changes += 1;
-            if self.seed_changes < self.period {
-                return;
-            }
-            self.gain *= self.inv_period;
-            self.loss *= self.inv_period;
-        } else {
-            let keep = (self.period - 1) as f64;
-            self.gain = (self.gain * keep + up) * self.inv_period;
-            self.loss = (down + self.loss * keep) * self.inv_period;
-        }
-        let total = self.gain + self.loss;
+        let total = gain + loss;
         // TA-Lib prints 0 when `total > 0` fails, which also turns a NaN input into a
         // steady 0 (a legitimate "all losses" reading); we print NaN for it instead.
         self.value = Some(if total == 0.0 {
             0.0
         } else {
-            (self.gain / total) * 100.0
+            (gain / total) * 100.0
         });
     }
 
@@ -82,10 +54,7 @@ impl Rsi {
     }
 
     pub fn reset(&mut self) {
-        self.prev = None;
-        self.seed_changes = 0;
-        self.gain = 0.0;
-        self.loss = 0.0;
+        self.averages.reset();
         self.value = None;
     }
 }
@@ -93,12 +62,7 @@ impl Rsi {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Wilder's example closes, the input of the reference values below.
-    const CLOSES: [f64; 20] = [
-        44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.10, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61,
-        46.28, 46.28, 46.00, 46.03, 46.41, 46.22, 45.64,
-    ];
+    use crate::indicators::test_support::CLOSES;
 
     fn run(rsi: &mut Rsi, xs: &[f64]) -> Vec<Option<f64>> {
         xs.iter()

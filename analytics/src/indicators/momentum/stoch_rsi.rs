@@ -11,10 +11,10 @@
 //! `period + fastk - 1 + fastd - 1` (20 for 14, 5, 3). TA-Lib's `d` comes from a running
 //! total, so where `k` is 0 for a whole window it can print ~1e-13 where we print 0.
 
-use super::checked_period;
 use super::rsi::Rsi;
 use crate::indicators::IndicatorError;
 use crate::indicators::average::Sma;
+use crate::indicators::checked_period;
 use std::collections::VecDeque;
 
 /// TA-Lib's `STOCHF` treats the range as zero below this fraction of the prices' size.
@@ -142,11 +142,7 @@ impl StochRsi {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CLOSES: [f64; 20] = [
-        44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.10, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61,
-        46.28, 46.28, 46.00, 46.03, 46.41, 46.22, 45.64,
-    ];
+    use crate::indicators::test_support::CLOSES;
 
     fn run(s: &mut StochRsi, xs: &[f64]) -> Vec<Option<StochRsiValue>> {
         xs.iter()

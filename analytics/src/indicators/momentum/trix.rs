@@ -4,18 +4,16 @@
 //! the triple EMA starts at index `3 * (period - 1)` and TRIX one bar later, at
 //! `3 * (period - 1) + 1`.
 
-use super::checked_period;
 use super::roc::percent_change;
 use crate::indicators::IndicatorError;
-use crate::indicators::average::Ema;
+use crate::indicators::average::EmaChain;
+use crate::indicators::checked_period;
 
 /// Rate of change of a triple-smoothed EMA.
 #[derive(Debug, Clone)]
 pub struct Trix {
     period: usize,
-    ema1: Ema,
-    ema2: Ema,
-    ema3: Ema,
+    emas: EmaChain<3>,
     prev: Option<f64>,
     value: Option<f64>,
 }
@@ -24,12 +22,9 @@ impl Trix {
     /// TA-Lib accepts periods from 1 to 100000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
         let period = checked_period("trix", "period", period, 1)?;
-        let ema = || Ema::new(period);
         Ok(Self {
             period,
-            ema1: ema()?,
-            ema2: ema()?,
-            ema3: ema()?,
+            emas: EmaChain::new(period)?,
             prev: None,
             value: None,
         })
@@ -41,12 +36,9 @@ impl Trix {
 
     /// Adds one close; O(1).
     pub fn update(&mut self, x: f64) {
-        self.ema1.update(x);
-        let Some(e1) = self.ema1.value() else { return };
-        self.ema2.update(e1);
-        let Some(e2) = self.ema2.value() else { return };
-        self.ema3.update(e2);
-        let Some(e3) = self.ema3.value() else { return };
+        let Some([_, _, e3]) = self.emas.update(x) else {
+            return;
+        };
         if let Some(prev) = self.prev {
             self.value = Some(percent_change(prev, e3));
         }
@@ -63,9 +55,7 @@ impl Trix {
     }
 
     pub fn reset(&mut self) {
-        self.ema1.reset();
-        self.ema2.reset();
-        self.ema3.reset();
+        self.emas.reset();
         self.prev = None;
         self.value = None;
     }
@@ -74,11 +64,7 @@ impl Trix {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const CLOSES: [f64; 20] = [
-        44.34, 44.09, 44.15, 43.61, 44.33, 44.83, 45.10, 45.42, 45.84, 46.08, 45.89, 46.03, 45.61,
-        46.28, 46.28, 46.00, 46.03, 46.41, 46.22, 45.64,
-    ];
+    use crate::indicators::test_support::CLOSES;
 
     fn run(trix: &mut Trix, xs: &[f64]) -> Vec<Option<f64>> {
         xs.iter()

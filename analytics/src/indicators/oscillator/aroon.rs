@@ -6,8 +6,8 @@
 //! When several bars share the extreme, the most recent one counts (TA-Lib scans with
 //! `>=` and `<=`), so a high equalled today gives an up of 100.
 
-use crate::indicators::oscillator::rolling_extreme::{Extreme, RollingExtreme};
-use crate::indicators::{Candle, IndicatorError};
+use crate::indicators::rolling_extreme::{Extreme, RollingExtreme};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Aroon down and up, in percent.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -28,12 +28,7 @@ pub struct Aroon {
 impl Aroon {
     /// TA-Lib accepts periods from 2 to 100000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        if !(2..=100_000).contains(&period) {
-            return Err(IndicatorError::new(
-                "aroon",
-                format!("period must be between 2 and 100000, got {period}"),
-            ));
-        }
+        checked_period("aroon", "period", period, 2)?;
         Ok(Self {
             period,
             highest: RollingExtreme::new(Extreme::Highest, period + 1),

@@ -14,7 +14,7 @@
 
 use crate::indicators::oscillator::dead_zone::is_zero_relative;
 use crate::indicators::rolling_sum::RollingSum;
-use crate::indicators::{Candle, IndicatorError};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 use std::collections::VecDeque;
 
 /// Commodity channel index.
@@ -29,12 +29,7 @@ pub struct Cci {
 impl Cci {
     /// TA-Lib accepts periods from 2 to 100000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        if !(2..=100_000).contains(&period) {
-            return Err(IndicatorError::new(
-                "cci",
-                format!("period must be between 2 and 100000, got {period}"),
-            ));
-        }
+        checked_period("cci", "period", period, 2)?;
         Ok(Self {
             period,
             typical: VecDeque::with_capacity(period),
@@ -87,16 +82,7 @@ impl Cci {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bar(high: f64, low: f64, close: f64) -> Candle {
-        Candle {
-            open: close,
-            high,
-            low,
-            close,
-            volume: 1.0,
-        }
-    }
+    use crate::indicators::test_support::bar;
 
     #[test]
     fn matches_talib_from_index_period_minus_one() {

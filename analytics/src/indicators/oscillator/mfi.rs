@@ -16,7 +16,7 @@
 
 use crate::indicators::oscillator::dead_zone::is_zero_relative;
 use crate::indicators::rolling_sum::RollingSum;
-use crate::indicators::{Candle, IndicatorError};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 use std::collections::VecDeque;
 
 /// Money flow index.
@@ -34,12 +34,7 @@ pub struct Mfi {
 impl Mfi {
     /// TA-Lib accepts periods from 2 to 100000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        if !(2..=100_000).contains(&period) {
-            return Err(IndicatorError::new(
-                "mfi",
-                format!("period must be between 2 and 100000, got {period}"),
-            ));
-        }
+        checked_period("mfi", "period", period, 2)?;
         Ok(Self {
             period,
             previous_typical: None,

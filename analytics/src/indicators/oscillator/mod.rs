@@ -4,7 +4,6 @@ mod aroon;
 mod cci;
 mod dead_zone;
 mod mfi;
-mod rolling_extreme;
 mod stoch;
 mod willr;
 

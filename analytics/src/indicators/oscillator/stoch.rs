@@ -11,11 +11,8 @@
 
 use crate::indicators::average::Sma;
 use crate::indicators::oscillator::dead_zone::is_zero_relative;
-use crate::indicators::oscillator::rolling_extreme::{Extreme, RollingExtreme};
-use crate::indicators::{Candle, IndicatorError};
-
-/// TA-Lib refuses periods outside 1..=100000 for all three.
-const MAX_PERIOD: usize = 100_000;
+use crate::indicators::rolling_extreme::{Extreme, RollingExtreme};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// The two lines of the slow stochastic, in percent.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,18 +41,9 @@ impl Stochastic {
         slowk_period: usize,
         slowd_period: usize,
     ) -> Result<Self, IndicatorError> {
-        for (name, period) in [
-            ("fastk_period", fastk_period),
-            ("slowk_period", slowk_period),
-            ("slowd_period", slowd_period),
-        ] {
-            if !(1..=MAX_PERIOD).contains(&period) {
-                return Err(IndicatorError::new(
-                    "stoch",
-                    format!("{name} must be between 1 and {MAX_PERIOD}, got {period}"),
-                ));
-            }
-        }
+        checked_period("stoch", "fastk_period", fastk_period, 1)?;
+        checked_period("stoch", "slowk_period", slowk_period, 1)?;
+        checked_period("stoch", "slowd_period", slowd_period, 1)?;
         Ok(Self {
             highest: RollingExtreme::new(Extreme::Highest, fastk_period),
             lowest: RollingExtreme::new(Extreme::Lowest, fastk_period),
@@ -112,16 +100,7 @@ impl Stochastic {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bar(high: f64, low: f64, close: f64) -> Candle {
-        Candle {
-            open: close,
-            high,
-            low,
-            close,
-            volume: 1.0,
-        }
-    }
+    use crate::indicators::test_support::bar;
 
     fn bars() -> Vec<Candle> {
         let high = [

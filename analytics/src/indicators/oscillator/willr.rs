@@ -5,8 +5,8 @@
 //! A flat window (high = low, within TA-Lib's relative dead zone) gives 0, as TA-Lib does.
 
 use crate::indicators::oscillator::dead_zone::is_zero_relative;
-use crate::indicators::oscillator::rolling_extreme::{Extreme, RollingExtreme};
-use crate::indicators::{Candle, IndicatorError};
+use crate::indicators::rolling_extreme::{Extreme, RollingExtreme};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Williams' %R.
 #[derive(Debug, Clone)]
@@ -19,12 +19,7 @@ pub struct WilliamsR {
 impl WilliamsR {
     /// TA-Lib accepts periods from 2 to 100000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        if !(2..=100_000).contains(&period) {
-            return Err(IndicatorError::new(
-                "willr",
-                format!("period must be between 2 and 100000, got {period}"),
-            ));
-        }
+        checked_period("willr", "period", period, 2)?;
         Ok(Self {
             highest: RollingExtreme::new(Extreme::Highest, period),
             lowest: RollingExtreme::new(Extreme::Lowest, period),
@@ -73,16 +68,7 @@ impl WilliamsR {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bar(high: f64, low: f64, close: f64) -> Candle {
-        Candle {
-            open: close,
-            high,
-            low,
-            close,
-            volume: 1.0,
-        }
-    }
+    use crate::indicators::test_support::bar;
 
     #[test]
     fn matches_talib_from_index_period_minus_one() {

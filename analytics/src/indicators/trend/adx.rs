@@ -21,7 +21,7 @@
 //! NaN input makes every later output NaN until [`Adx::reset`], as with any Wilder or
 //! exponential smoothing.
 
-use crate::indicators::{Candle, IndicatorError};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// TA-Lib's fixed zero band for the sum of the DIs (`TA_IS_ZERO`). The DIs are ratios,
 /// so a fixed band is scale-free here.
@@ -56,12 +56,7 @@ impl Adx {
     /// accept 1, where they print the unsmoothed ratio DM1 / TR1 without the factor
     /// 100; that case is not offered here.)
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        if !(2..=100_000).contains(&period) {
-            return Err(IndicatorError::new(
-                "adx",
-                format!("period must be between 2 and 100000, got {period}"),
-            ));
-        }
+        checked_period("adx", "period", period, 2)?;
         Ok(Self {
             period,
             bars: 0,
@@ -192,16 +187,7 @@ fn true_range(c: &Candle, previous_close: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn bar(high: f64, low: f64, close: f64) -> Candle {
-        Candle {
-            open: close,
-            high,
-            low,
-            close,
-            volume: 1.0,
-        }
-    }
+    use crate::indicators::test_support::bar;
 
     fn run(adx: &mut Adx, high: &[f64], low: &[f64], close: &[f64]) -> Vec<Candle> {
         let bars: Vec<Candle> = (0..high.len())

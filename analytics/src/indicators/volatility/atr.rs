@@ -9,7 +9,7 @@
 //! the average for good, as in TA-Lib; `reset` starts over.
 
 use super::true_range::TrueRange;
-use crate::indicators::{Candle, IndicatorError};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Average true range with Wilder's smoothing.
 #[derive(Debug, Clone)]
@@ -24,12 +24,7 @@ pub struct Atr {
 impl Atr {
     /// TA-Lib accepts periods from 1 (the true range itself) to 100 000.
     pub fn new(period: usize) -> Result<Self, IndicatorError> {
-        if !(1..=100_000).contains(&period) {
-            return Err(IndicatorError::new(
-                "atr",
-                format!("period must be between 1 and 100000, got {period}"),
-            ));
-        }
+        checked_period("atr", "period", period, 1)?;
         Ok(Self {
             period,
             true_range: TrueRange::new(),
@@ -88,18 +83,7 @@ impl Atr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::volatility::true_range::tests::{bars, flat};
-
-    /// TA-Lib 0.8 arranges the Wilder step differently; agreement is to a few ulps.
-    fn assert_close(got: &[Option<f64>], want: &[Option<f64>]) {
-        assert_eq!(got.len(), want.len());
-        for (g, w) in got.iter().zip(want) {
-            match (g, w) {
-                (Some(g), Some(w)) => assert!((g - w).abs() <= 1e-15 * w.abs(), "{g} vs {w}"),
-                _ => assert_eq!(g, w),
-            }
-        }
-    }
+    use crate::indicators::test_support::{assert_close, bars, flat};
 
     fn run(atr: &mut Atr, bars: &[Candle]) -> Vec<Option<f64>> {
         bars.iter()

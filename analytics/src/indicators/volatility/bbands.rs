@@ -15,8 +15,8 @@
 //! resolution of 2^-64, so widths degrade for prices below about 1e-3; quote such
 //! instruments in smaller units.
 
-use crate::indicators::IndicatorError;
 use crate::indicators::rolling_sum::RollingSum;
+use crate::indicators::{IndicatorError, checked_period};
 use std::collections::VecDeque;
 
 /// An upper, middle and lower band (Bollinger, Donchian and Keltner channels).
@@ -48,12 +48,7 @@ const MAX_NBDEV: f64 = 3.0e37;
 impl BollingerBands {
     /// TA-Lib accepts periods from 2 to 100 000 and multipliers within +-3e37 (any sign).
     pub fn new(period: usize, nbdev_up: f64, nbdev_dn: f64) -> Result<Self, IndicatorError> {
-        if !(2..=100_000).contains(&period) {
-            return Err(IndicatorError::new(
-                "bbands",
-                format!("period must be between 2 and 100000, got {period}"),
-            ));
-        }
+        checked_period("bbands", "period", period, 2)?;
         for (name, nbdev) in [("nbdev_up", nbdev_up), ("nbdev_dn", nbdev_dn)] {
             if !(-MAX_NBDEV..=MAX_NBDEV).contains(&nbdev) {
                 return Err(IndicatorError::new(

@@ -60,18 +60,7 @@ impl Natr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::volatility::true_range::tests::{bars, flat};
-
-    /// TA-Lib 0.8 arranges the Wilder step differently; agreement is to a few ulps.
-    fn assert_close(got: &[Option<f64>], want: &[Option<f64>]) {
-        assert_eq!(got.len(), want.len());
-        for (g, w) in got.iter().zip(want) {
-            match (g, w) {
-                (Some(g), Some(w)) => assert!((g - w).abs() <= 1e-15 * w.abs(), "{g} vs {w}"),
-                _ => assert_eq!(g, w),
-            }
-        }
-    }
+    use crate::indicators::test_support::{assert_close, bars, flat};
 
     fn run(natr: &mut Natr, bars: &[Candle]) -> Vec<Option<f64>> {
         bars.iter()

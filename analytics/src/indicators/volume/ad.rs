@@ -51,35 +51,9 @@ impl AccumulationDistribution {
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    /// Seven bars whose TA-Lib outputs the family's tests quote.
-    pub(crate) fn bars() -> Vec<Candle> {
-        let h = [10.0, 11.0, 12.0, 11.5, 12.5, 13.0, 12.0];
-        let l = [9.0, 10.0, 10.5, 10.0, 11.0, 12.0, 11.0];
-        let c = [9.5, 10.5, 11.5, 10.5, 12.0, 12.5, 11.5];
-        let v = [100.0, 200.0, 150.0, 0.0, 300.0, 250.0, 100.0];
-        (0..7)
-            .map(|i| Candle {
-                open: c[i],
-                high: h[i],
-                low: l[i],
-                close: c[i],
-                volume: v[i],
-            })
-            .collect()
-    }
-
-    pub(crate) fn flat(price: f64, volume: f64) -> Candle {
-        Candle {
-            open: price,
-            high: price,
-            low: price,
-            close: price,
-            volume,
-        }
-    }
+    use crate::indicators::test_support::{bars, flat};
 
     fn run(ad: &mut AccumulationDistribution, bars: &[Candle]) -> Vec<Option<f64>> {
         bars.iter()

@@ -11,7 +11,7 @@
 //! the unfused form drifts by up to 2e-9 relative near the zero crossings.
 
 use super::ad::AccumulationDistribution;
-use crate::indicators::{Candle, IndicatorError};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Chaikin A/D oscillator.
 #[derive(Debug, Clone)]
@@ -38,14 +38,8 @@ fn smooth(prev: f64, x: f64, k: f64) -> f64 {
 impl ChaikinOscillator {
     /// TA-Lib accepts each period from 2 to 100 000, in either order.
     pub fn new(fast_period: usize, slow_period: usize) -> Result<Self, IndicatorError> {
-        for (name, period) in [("fast period", fast_period), ("slow period", slow_period)] {
-            if !(2..=100_000).contains(&period) {
-                return Err(IndicatorError::new(
-                    "adosc",
-                    format!("{name} must be between 2 and 100000, got {period}"),
-                ));
-            }
-        }
+        checked_period("adosc", "fast period", fast_period, 2)?;
+        checked_period("adosc", "slow period", slow_period, 2)?;
         Ok(Self {
             fast_period,
             slow_period,
@@ -106,7 +100,7 @@ impl ChaikinOscillator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::volume::ad::tests::{bars, flat};
+    use crate::indicators::test_support::{bars, flat};
 
     fn run(osc: &mut ChaikinOscillator, bars: &[Candle]) -> Vec<Option<f64>> {
         bars.iter()

@@ -46,7 +46,7 @@ impl OnBalanceVolume {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::indicators::volume::ad::tests::{bars, flat};
+    use crate::indicators::test_support::{bars, flat};
 
     fn run(obv: &mut OnBalanceVolume, bars: &[Candle]) -> Vec<Option<f64>> {
         bars.iter()

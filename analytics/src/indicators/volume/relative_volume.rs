@@ -10,7 +10,7 @@
 //!   baseline window.
 
 use crate::indicators::average::Sma;
-use crate::indicators::{Candle, IndicatorError};
+use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// One bar's volume against its recent average.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -33,12 +33,7 @@ impl RelativeVolume {
     /// `period` from 1 to 100 000 bars of baseline; `threshold` a finite ratio above 0
     /// (2.0 flags bars with more than twice the usual volume).
     pub fn new(period: usize, threshold: f64) -> Result<Self, IndicatorError> {
-        if !(1..=100_000).contains(&period) {
-            return Err(IndicatorError::new(
-                "relative_volume",
-                format!("period must be between 1 and 100000, got {period}"),
-            ));
-        }
+        checked_period("relative_volume", "period", period, 1)?;
         if !(threshold.is_finite() && threshold > 0.0) {
             return Err(IndicatorError::new(
                 "relative_volume",

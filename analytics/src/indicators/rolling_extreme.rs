@@ -1,8 +1,8 @@
 //! The highest or lowest value of the last `len` inputs and how many inputs ago it came,
 //! in amortised O(1) per input (a monotonic deque: each value enters and leaves once).
 //!
-//! Ties go to the newest input, as in TA-Lib's AROON (its `>=`/`<=` scans); STOCH and
-//! WILLR only read the value, which a tie does not change.
+//! Ties go to the newest input, as in TA-Lib's AROON (its `>=`/`<=` scans); STOCH, the
+//! Donchian channel and WILLR only read the value, which a tie does not change.
 //!
 //! A NaN is never an extreme in TA-Lib's scans, but whether one is ignored or returned
 //! depends on where it falls relative to TA-Lib's cached extreme. Here it is explicit:
