@@ -3,81 +3,13 @@
 //! average high-low range of the 10 candles before). 100, never -100; first output at
 //! index 10.
 
-use super::recent::RecentCandles;
-use super::settings::{CandleSetting, RollingAverage, max_period};
-use super::shape::{lower_shadow, real_body, upper_shadow};
-use super::{CandlePattern, PatternKind};
-use crate::indicators::Candle;
+use super::long_shadow_doji::{LongShadow, LongShadowDoji};
 
-/// TA-Lib's `CDLDRAGONFLYDOJI`.
-#[derive(Debug, Clone)]
-pub struct DragonflyDoji {
-    recent: RecentCandles<1>,
-    body_doji: RollingAverage,
-    shadow_very_short: RollingAverage,
-    value: Option<i32>,
-}
-
-impl DragonflyDoji {
-    /// TA-Lib's lookback: the index of the first output.
-    pub const LOOKBACK: usize = max_period(
-        CandleSetting::BODY_DOJI.period,
-        CandleSetting::SHADOW_VERY_SHORT.period,
-    );
-
-    pub fn new() -> Self {
-        Self {
-            recent: RecentCandles::new(),
-            body_doji: RollingAverage::new(CandleSetting::BODY_DOJI, Self::LOOKBACK, 0),
-            shadow_very_short: RollingAverage::new(
-                CandleSetting::SHADOW_VERY_SHORT,
-                Self::LOOKBACK,
-                0,
-            ),
-            value: None,
-        }
-    }
-
-    fn judge(&self) -> i32 {
-        let c = self.recent.ago(0);
-        let very_short = self.shadow_very_short.average(&self.recent);
-        if real_body(c) <= self.body_doji.average(&self.recent)
-            && upper_shadow(c) < very_short
-            && lower_shadow(c) > very_short
-        {
-            100
-        } else {
-            0
-        }
-    }
-}
-
-impl Default for DragonflyDoji {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl CandlePattern for DragonflyDoji {
-    fn kind(&self) -> PatternKind {
-        PatternKind::DragonflyDoji
-    }
-
-    fn update(&mut self, candle: &Candle) {
-        self.recent.push(*candle);
-        if self.recent.count() > Self::LOOKBACK {
-            self.value = Some(self.judge());
-        }
-        self.body_doji.feed(&self.recent);
-        self.shadow_very_short.feed(&self.recent);
-    }
-
-    fn value(&self) -> Option<i32> {
-        self.value
-    }
-
-    fn reset(&mut self) {
-        *self = Self::new();
+fixed_pattern! {
+    /// TA-Lib's `CDLDRAGONFLYDOJI`.
+    DragonflyDoji(LongShadowDoji) {
+        lookback: LongShadowDoji::LOOKBACK,
+        new: LongShadowDoji::new(LongShadow::Lower),
     }
 }
 

@@ -4,103 +4,11 @@
 //! below the first close. -100, never 100; first output at index 12. TA-Lib's default
 //! penetration is 0.3; pass it explicitly.
 
-use super::recent::RecentCandles;
-use super::settings::{CandleSetting, RollingAverage, max_period};
-use super::shape::{color, real_body, real_body_gap_up};
-use super::{CandlePattern, PatternKind};
-use crate::indicators::{Candle, IndicatorError};
+use super::shape::Direction;
 
-/// TA-Lib's `CDLEVENINGDOJISTAR`.
-#[derive(Debug, Clone)]
-pub struct EveningDojiStar {
-    penetration: f64,
-    recent: RecentCandles<3>,
-    first_long: RollingAverage,
-    star_doji: RollingAverage,
-    third_short: RollingAverage,
-    value: Option<i32>,
-}
-
-impl EveningDojiStar {
-    /// TA-Lib's lookback: the index of the first output.
-    pub const LOOKBACK: usize = max_period(
-        max_period(
-            CandleSetting::BODY_DOJI.period,
-            CandleSetting::BODY_LONG.period,
-        ),
-        CandleSetting::BODY_SHORT.period,
-    ) + 2;
-    /// TA-Lib's default penetration.
-    pub const DEFAULT_PENETRATION: f64 = 0.3;
-
-    /// `penetration`: how far into the first body the third candle must close, as a
-    /// fraction of it (0 or more, as TA-Lib accepts).
-    pub fn new(penetration: f64) -> Result<Self, IndicatorError> {
-        let penetration = super::penetration("cdleveningdojistar", penetration)?;
-        Ok(Self::with(penetration))
-    }
-
-    fn with(penetration: f64) -> Self {
-        Self {
-            penetration,
-            recent: RecentCandles::new(),
-            first_long: RollingAverage::new(CandleSetting::BODY_LONG, Self::LOOKBACK, 2),
-            star_doji: RollingAverage::new(CandleSetting::BODY_DOJI, Self::LOOKBACK, 1),
-            third_short: RollingAverage::new(CandleSetting::BODY_SHORT, Self::LOOKBACK, 0),
-            value: None,
-        }
-    }
-
-    pub fn penetration(&self) -> f64 {
-        self.penetration
-    }
-
-    fn judge(&self) -> i32 {
-        let (third, star, first) = (self.recent.ago(0), self.recent.ago(1), self.recent.ago(2));
-        if real_body(first) > self.first_long.average(&self.recent)
-            && color(first) == 1
-            && real_body(star) <= self.star_doji.average(&self.recent)
-            && real_body_gap_up(star, first)
-            && real_body(third) > self.third_short.average(&self.recent)
-            && color(third) == -1
-            && third.close < first.close - real_body(first) * self.penetration
-        {
-            -100
-        } else {
-            0
-        }
-    }
-}
-
-impl Default for EveningDojiStar {
-    /// TA-Lib's default penetration, 0.3.
-    fn default() -> Self {
-        Self::with(Self::DEFAULT_PENETRATION)
-    }
-}
-
-impl CandlePattern for EveningDojiStar {
-    fn kind(&self) -> PatternKind {
-        PatternKind::EveningDojiStar
-    }
-
-    fn update(&mut self, candle: &Candle) {
-        self.recent.push(*candle);
-        if self.recent.count() > Self::LOOKBACK {
-            self.value = Some(self.judge());
-        }
-        self.first_long.feed(&self.recent);
-        self.star_doji.feed(&self.recent);
-        self.third_short.feed(&self.recent);
-    }
-
-    fn value(&self) -> Option<i32> {
-        self.value
-    }
-
-    fn reset(&mut self) {
-        *self = Self::with(self.penetration);
-    }
+star_pattern! {
+    /// TA-Lib's `CDLEVENINGDOJISTAR`.
+    EveningDojiStar { doji: true, direction: Direction::Bearish }
 }
 
 #[cfg(test)]

@@ -3,102 +3,11 @@
 //! than `penetration` of the first body below the first close. -100, never 100; first
 //! output at index 12. TA-Lib's default penetration is 0.3; pass it explicitly.
 
-use super::recent::RecentCandles;
-use super::settings::{CandleSetting, RollingAverage, max_period};
-use super::shape::{color, real_body, real_body_gap_up};
-use super::{CandlePattern, PatternKind};
-use crate::indicators::{Candle, IndicatorError};
+use super::shape::Direction;
 
-/// TA-Lib's `CDLEVENINGSTAR`.
-#[derive(Debug, Clone)]
-pub struct EveningStar {
-    penetration: f64,
-    recent: RecentCandles<3>,
-    first_long: RollingAverage,
-    star_short: RollingAverage,
-    /// TA-Lib keeps a second BodyShort total for the third candle, one bar ahead of the
-    /// star's; the two hold the same candles at different times and round differently.
-    third_short: RollingAverage,
-    value: Option<i32>,
-}
-
-impl EveningStar {
-    /// TA-Lib's lookback: the index of the first output.
-    pub const LOOKBACK: usize = max_period(
-        CandleSetting::BODY_SHORT.period,
-        CandleSetting::BODY_LONG.period,
-    ) + 2;
-    /// TA-Lib's default penetration.
-    pub const DEFAULT_PENETRATION: f64 = 0.3;
-
-    /// `penetration`: how far into the first body the third candle must close, as a
-    /// fraction of it (0 or more, as TA-Lib accepts).
-    pub fn new(penetration: f64) -> Result<Self, IndicatorError> {
-        let penetration = super::penetration("cdleveningstar", penetration)?;
-        Ok(Self::with(penetration))
-    }
-
-    fn with(penetration: f64) -> Self {
-        Self {
-            penetration,
-            recent: RecentCandles::new(),
-            first_long: RollingAverage::new(CandleSetting::BODY_LONG, Self::LOOKBACK, 2),
-            star_short: RollingAverage::new(CandleSetting::BODY_SHORT, Self::LOOKBACK, 1),
-            third_short: RollingAverage::new(CandleSetting::BODY_SHORT, Self::LOOKBACK, 0),
-            value: None,
-        }
-    }
-
-    pub fn penetration(&self) -> f64 {
-        self.penetration
-    }
-
-    fn judge(&self) -> i32 {
-        let (third, star, first) = (self.recent.ago(0), self.recent.ago(1), self.recent.ago(2));
-        if real_body(first) > self.first_long.average(&self.recent)
-            && color(first) == 1
-            && real_body(star) <= self.star_short.average(&self.recent)
-            && real_body_gap_up(star, first)
-            && real_body(third) > self.third_short.average(&self.recent)
-            && color(third) == -1
-            && third.close < first.close - real_body(first) * self.penetration
-        {
-            -100
-        } else {
-            0
-        }
-    }
-}
-
-impl Default for EveningStar {
-    /// TA-Lib's default penetration, 0.3.
-    fn default() -> Self {
-        Self::with(Self::DEFAULT_PENETRATION)
-    }
-}
-
-impl CandlePattern for EveningStar {
-    fn kind(&self) -> PatternKind {
-        PatternKind::EveningStar
-    }
-
-    fn update(&mut self, candle: &Candle) {
-        self.recent.push(*candle);
-        if self.recent.count() > Self::LOOKBACK {
-            self.value = Some(self.judge());
-        }
-        self.first_long.feed(&self.recent);
-        self.star_short.feed(&self.recent);
-        self.third_short.feed(&self.recent);
-    }
-
-    fn value(&self) -> Option<i32> {
-        self.value
-    }
-
-    fn reset(&mut self) {
-        *self = Self::with(self.penetration);
-    }
+star_pattern! {
+    /// TA-Lib's `CDLEVENINGSTAR`.
+    EveningStar { doji: false, direction: Direction::Bearish }
 }
 
 #[cfg(test)]

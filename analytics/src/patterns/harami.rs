@@ -6,32 +6,53 @@
 use super::recent::RecentCandles;
 use super::settings::{CandleSetting, RollingAverage, max_period};
 use super::shape::{color, max, min, real_body};
-use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
-/// TA-Lib's `CDLHARAMI`.
+fixed_pattern! {
+    /// TA-Lib's `CDLHARAMI`.
+    Harami(HaramiCore) {
+        lookback: HaramiCore::lookback(false),
+        new: HaramiCore::new(false),
+    }
+}
+
+/// The harami detector shared with [`super::HaramiCross`]: the second body is short
+/// (BodyShort), or a doji (BodyDoji) for the cross.
 #[derive(Debug, Clone)]
-pub struct Harami {
+pub(crate) struct HaramiCore {
+    cross: bool,
     recent: RecentCandles<2>,
     /// BodyLong of the first (prior) candle.
     first_long: RollingAverage,
-    /// BodyShort of the second (newest) candle.
-    second_short: RollingAverage,
+    /// BodyShort, or BodyDoji for the cross, of the second (newest) candle.
+    second_body: RollingAverage,
     value: Option<i32>,
 }
 
-impl Harami {
-    /// TA-Lib's lookback: the index of the first output.
-    pub const LOOKBACK: usize = max_period(
-        CandleSetting::BODY_SHORT.period,
-        CandleSetting::BODY_LONG.period,
-    ) + 1;
+impl HaramiCore {
+    const fn second_setting(cross: bool) -> CandleSetting {
+        if cross {
+            CandleSetting::BODY_DOJI
+        } else {
+            CandleSetting::BODY_SHORT
+        }
+    }
 
-    pub fn new() -> Self {
+    /// TA-Lib's lookback: the index of the first output.
+    pub(crate) const fn lookback(cross: bool) -> usize {
+        max_period(
+            Self::second_setting(cross).period,
+            CandleSetting::BODY_LONG.period,
+        ) + 1
+    }
+
+    pub(crate) fn new(cross: bool) -> Self {
+        let lookback = Self::lookback(cross);
         Self {
+            cross,
             recent: RecentCandles::new(),
-            first_long: RollingAverage::new(CandleSetting::BODY_LONG, Self::LOOKBACK, 1),
-            second_short: RollingAverage::new(CandleSetting::BODY_SHORT, Self::LOOKBACK, 0),
+            first_long: RollingAverage::new(CandleSetting::BODY_LONG, lookback, 1),
+            second_body: RollingAverage::new(Self::second_setting(cross), lookback, 0),
             value: None,
         }
     }
@@ -39,17 +60,34 @@ impl Harami {
     fn judge(&self) -> i32 {
         let (second, first) = (self.recent.ago(0), self.recent.ago(1));
         if !(real_body(first) > self.first_long.average(&self.recent)
-            && real_body(second) <= self.second_short.average(&self.recent))
+            && real_body(second) <= self.second_body.average(&self.recent))
         {
             return 0;
         }
         inside(second, first) * -color(first)
     }
+
+    pub(crate) fn update(&mut self, candle: &Candle) {
+        self.recent.push(*candle);
+        if self.recent.count() > Self::lookback(self.cross) {
+            self.value = Some(self.judge());
+        }
+        self.first_long.feed(&self.recent);
+        self.second_body.feed(&self.recent);
+    }
+
+    pub(crate) fn value(&self) -> Option<i32> {
+        self.value
+    }
+
+    pub(crate) fn reset(&mut self) {
+        *self = Self::new(self.cross);
+    }
 }
 
 /// Harami's strength: 100 when `second`'s body is strictly inside `first`'s, 80 when it is
-/// inside but touches an end, 0 otherwise. Shared with [`super::HaramiCross`].
-pub(crate) fn inside(second: &Candle, first: &Candle) -> i32 {
+/// inside but touches an end, 0 otherwise.
+fn inside(second: &Candle, first: &Candle) -> i32 {
     let (top, bottom) = (
         max(second.close, second.open),
         min(second.close, second.open),
@@ -61,35 +99,6 @@ pub(crate) fn inside(second: &Candle, first: &Candle) -> i32 {
         80
     } else {
         0
-    }
-}
-
-impl Default for Harami {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl CandlePattern for Harami {
-    fn kind(&self) -> PatternKind {
-        PatternKind::Harami
-    }
-
-    fn update(&mut self, candle: &Candle) {
-        self.recent.push(*candle);
-        if self.recent.count() > Self::LOOKBACK {
-            self.value = Some(self.judge());
-        }
-        self.first_long.feed(&self.recent);
-        self.second_short.feed(&self.recent);
-    }
-
-    fn value(&self) -> Option<i32> {
-        self.value
-    }
-
-    fn reset(&mut self) {
-        *self = Self::new();
     }
 }
 

@@ -3,87 +3,14 @@
 //! (ShadowLong) and almost no lower shadow (ShadowVeryShort). 100, never -100; first
 //! output at index 11.
 
-use super::recent::RecentCandles;
-use super::settings::{CandleSetting, RollingAverage, max_period};
-use super::shape::{lower_shadow, real_body, real_body_gap_down, upper_shadow};
-use super::{CandlePattern, PatternKind};
-use crate::indicators::Candle;
+use super::shape::Direction;
+use super::umbrella::Umbrella;
 
-/// TA-Lib's `CDLINVERTEDHAMMER`.
-#[derive(Debug, Clone)]
-pub struct InvertedHammer {
-    recent: RecentCandles<2>,
-    body_short: RollingAverage,
-    shadow_long: RollingAverage,
-    shadow_very_short: RollingAverage,
-    value: Option<i32>,
-}
-
-impl InvertedHammer {
-    /// TA-Lib's lookback: the index of the first output.
-    pub const LOOKBACK: usize = max_period(
-        max_period(
-            CandleSetting::BODY_SHORT.period,
-            CandleSetting::SHADOW_LONG.period,
-        ),
-        CandleSetting::SHADOW_VERY_SHORT.period,
-    ) + 1;
-
-    pub fn new() -> Self {
-        Self {
-            recent: RecentCandles::new(),
-            body_short: RollingAverage::new(CandleSetting::BODY_SHORT, Self::LOOKBACK, 0),
-            shadow_long: RollingAverage::new(CandleSetting::SHADOW_LONG, Self::LOOKBACK, 0),
-            shadow_very_short: RollingAverage::new(
-                CandleSetting::SHADOW_VERY_SHORT,
-                Self::LOOKBACK,
-                0,
-            ),
-            value: None,
-        }
-    }
-
-    fn judge(&self) -> i32 {
-        let (c, prior) = (self.recent.ago(0), self.recent.ago(1));
-        if real_body(c) < self.body_short.average(&self.recent)
-            && upper_shadow(c) > self.shadow_long.average(&self.recent)
-            && lower_shadow(c) < self.shadow_very_short.average(&self.recent)
-            && real_body_gap_down(c, prior)
-        {
-            100
-        } else {
-            0
-        }
-    }
-}
-
-impl Default for InvertedHammer {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl CandlePattern for InvertedHammer {
-    fn kind(&self) -> PatternKind {
-        PatternKind::InvertedHammer
-    }
-
-    fn update(&mut self, candle: &Candle) {
-        self.recent.push(*candle);
-        if self.recent.count() > Self::LOOKBACK {
-            self.value = Some(self.judge());
-        }
-        self.body_short.feed(&self.recent);
-        self.shadow_long.feed(&self.recent);
-        self.shadow_very_short.feed(&self.recent);
-    }
-
-    fn value(&self) -> Option<i32> {
-        self.value
-    }
-
-    fn reset(&mut self) {
-        *self = Self::new();
+fixed_pattern! {
+    /// TA-Lib's `CDLINVERTEDHAMMER`.
+    InvertedHammer(Umbrella) {
+        lookback: Umbrella::lookback(true),
+        new: Umbrella::new(true, Direction::Bullish),
     }
 }
 

@@ -2,81 +2,13 @@
 //! shorter than ShadowVeryShort (10% of the average range of the 10 candles before). 100
 //! for a white candle, -100 for a black one; first output at index 10.
 
-use super::recent::RecentCandles;
-use super::settings::{CandleSetting, RollingAverage, max_period};
-use super::shape::{color, lower_shadow, real_body, upper_shadow};
-use super::{CandlePattern, PatternKind};
-use crate::indicators::Candle;
+use super::long_body::{LongBody, ShortShadows};
 
-/// TA-Lib's `CDLMARUBOZU`.
-#[derive(Debug, Clone)]
-pub struct Marubozu {
-    recent: RecentCandles<1>,
-    body_long: RollingAverage,
-    shadow_very_short: RollingAverage,
-    value: Option<i32>,
-}
-
-impl Marubozu {
-    /// TA-Lib's lookback: the index of the first output.
-    pub const LOOKBACK: usize = max_period(
-        CandleSetting::BODY_LONG.period,
-        CandleSetting::SHADOW_VERY_SHORT.period,
-    );
-
-    pub fn new() -> Self {
-        Self {
-            recent: RecentCandles::new(),
-            body_long: RollingAverage::new(CandleSetting::BODY_LONG, Self::LOOKBACK, 0),
-            shadow_very_short: RollingAverage::new(
-                CandleSetting::SHADOW_VERY_SHORT,
-                Self::LOOKBACK,
-                0,
-            ),
-            value: None,
-        }
-    }
-
-    fn judge(&self) -> i32 {
-        let c = self.recent.ago(0);
-        let very_short = self.shadow_very_short.average(&self.recent);
-        if real_body(c) > self.body_long.average(&self.recent)
-            && upper_shadow(c) < very_short
-            && lower_shadow(c) < very_short
-        {
-            color(c) * 100
-        } else {
-            0
-        }
-    }
-}
-
-impl Default for Marubozu {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl CandlePattern for Marubozu {
-    fn kind(&self) -> PatternKind {
-        PatternKind::Marubozu
-    }
-
-    fn update(&mut self, candle: &Candle) {
-        self.recent.push(*candle);
-        if self.recent.count() > Self::LOOKBACK {
-            self.value = Some(self.judge());
-        }
-        self.body_long.feed(&self.recent);
-        self.shadow_very_short.feed(&self.recent);
-    }
-
-    fn value(&self) -> Option<i32> {
-        self.value
-    }
-
-    fn reset(&mut self) {
-        *self = Self::new();
+fixed_pattern! {
+    /// TA-Lib's `CDLMARUBOZU`.
+    Marubozu(LongBody) {
+        lookback: LongBody::LOOKBACK,
+        new: LongBody::new(ShortShadows::Both),
     }
 }
 

@@ -14,6 +14,97 @@
 //! C code does. (TA-Lib's Python wrapper also drops leading rows holding a NaN and starts
 //! after them; these detectors do not.)
 
+/// Declares a public pattern `$name` as a newtype over a core detector with `update`,
+/// `value` and `reset`, and implements [`CandlePattern`] for it by delegation; its
+/// [`PatternKind`] is the variant of the same name.
+macro_rules! pattern_newtype {
+    ($(#[$meta:meta])* $name:ident($core:ty)) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name($core);
+
+        impl $crate::patterns::CandlePattern for $name {
+            fn kind(&self) -> $crate::patterns::PatternKind {
+                $crate::patterns::PatternKind::$name
+            }
+
+            fn update(&mut self, candle: &$crate::indicators::Candle) {
+                self.0.update(candle);
+            }
+
+            fn value(&self) -> Option<i32> {
+                self.0.value()
+            }
+
+            fn reset(&mut self) {
+                self.0.reset();
+            }
+        }
+    };
+}
+
+/// A [`pattern_newtype!`] without parameters: `LOOKBACK`, `new()` and `Default`.
+macro_rules! fixed_pattern {
+    ($(#[$meta:meta])* $name:ident($core:ty) { lookback: $lookback:expr, new: $new:expr $(,)? }) => {
+        pattern_newtype!($(#[$meta])* $name($core));
+
+        impl $name {
+            /// TA-Lib's lookback: the index of the first output.
+            pub const LOOKBACK: usize = $lookback;
+
+            pub fn new() -> Self {
+                Self($new)
+            }
+        }
+
+        impl Default for $name {
+            fn default() -> Self {
+                Self::new()
+            }
+        }
+    };
+}
+
+/// A star pattern over [`star::Star`]: `LOOKBACK`, `DEFAULT_PENETRATION`, a checked
+/// `new(penetration)`, `penetration()` and a `Default` with TA-Lib's penetration.
+macro_rules! star_pattern {
+    ($(#[$meta:meta])* $name:ident { doji: $doji:expr, direction: $direction:expr $(,)? }) => {
+        pattern_newtype!($(#[$meta])* $name($crate::patterns::star::Star));
+
+        impl $name {
+            /// TA-Lib's lookback: the index of the first output.
+            pub const LOOKBACK: usize = $crate::patterns::star::Star::lookback($doji);
+            /// TA-Lib's default penetration.
+            pub const DEFAULT_PENETRATION: f64 = 0.3;
+
+            /// `penetration`: how far into the first body the third candle must close, as a
+            /// fraction of it (0 or more, as TA-Lib accepts).
+            pub fn new(penetration: f64) -> Result<Self, $crate::indicators::IndicatorError> {
+                let penetration = $crate::patterns::penetration(
+                    $crate::patterns::PatternKind::$name.name(),
+                    penetration,
+                )?;
+                Ok(Self::with(penetration))
+            }
+
+            fn with(penetration: f64) -> Self {
+                Self($crate::patterns::star::Star::new($doji, $direction, penetration))
+            }
+
+            pub fn penetration(&self) -> f64 {
+                self.0.penetration()
+            }
+        }
+
+        impl Default for $name {
+            /// TA-Lib's default penetration, 0.3.
+            fn default() -> Self {
+                Self::with(Self::DEFAULT_PENETRATION)
+            }
+        }
+    };
+}
+
 mod belt_hold;
 mod closing_marubozu;
 mod dark_cloud_cover;
@@ -31,8 +122,11 @@ mod harami_cross;
 mod high_wave;
 mod inverted_hammer;
 mod kicking;
+mod line;
+mod long_body;
 mod long_legged_doji;
 mod long_line;
+mod long_shadow_doji;
 mod marubozu;
 mod morning_doji_star;
 mod morning_star;
@@ -44,11 +138,13 @@ mod shape;
 mod shooting_star;
 mod short_line;
 mod spinning_top;
+mod star;
 mod takuri;
 mod three_black_crows;
 mod three_inside;
 mod three_outside;
 mod three_white_soldiers;
+mod umbrella;
 
 pub use belt_hold::BeltHold;
 pub use closing_marubozu::ClosingMarubozu;

@@ -68,3 +68,20 @@ pub(crate) fn max(a: f64, b: f64) -> f64 {
 pub(crate) fn min(a: f64, b: f64) -> f64 {
     if a < b { a } else { b }
 }
+
+/// Which way a pattern of a mirrored pair points: its output is `sign() * 100`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Bullish,
+    Bearish,
+}
+
+impl Direction {
+    /// +1 bullish, -1 bearish: the colour of a candle pointing this way.
+    pub(crate) const fn sign(self) -> i32 {
+        match self {
+            Self::Bullish => 1,
+            Self::Bearish => -1,
+        }
+    }
+}
