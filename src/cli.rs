@@ -110,8 +110,30 @@ pub enum Source {
     None,
 }
 
+/// What a replay file holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReplayKindArg {
+    Trades,
+    Quotes,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum IngestCommand {
+    /// Recorded trades or quotes from CSV (`time,symbol,price,size` or
+    /// `time,symbol,bid_price,bid_size,ask_price,ask_size`; time as RFC 3339 or Unix epoch
+    /// s, ms or ns), paced by their event times.
+    Replay {
+        /// The CSV file.
+        #[arg(long, value_name = "FILE")]
+        input: std::path::PathBuf,
+        /// What the file holds.
+        #[arg(long, value_enum, default_value_t = ReplayKindArg::Trades)]
+        kind: ReplayKindArg,
+        /// Times real time (1 is real time, 10 ten times faster), or `max` for as fast as
+        /// the bus takes it.
+        #[arg(long, default_value = "1")]
+        speed: String,
+    },
     /// Alpaca's real-time stock stream (trades and quotes of alpaca.symbols), with
     /// reconnects and gap backfill. Keys: alpaca.key_id/secret_key or APCA_API_KEY_ID and
     /// APCA_API_SECRET_KEY.

@@ -62,6 +62,11 @@ async fn main() -> anyhow::Result<()> {
             let transport = roles::Transport::from_config(&config).await?;
             roles::process(&config, &transport, &name, shutdown).await
         }
+        Command::Ingest(IngestCommand::Replay { input, kind, speed }) => {
+            let shutdown = roles::shutdown_on_signals();
+            let transport = roles::Transport::from_config(&config).await?;
+            roles::ingest_replay(&transport, &input, kind, &speed, shutdown).await
+        }
         Command::Ingest(IngestCommand::Alpaca { symbols }) => {
             if let Some(s) = symbols {
                 config.alpaca.symbols = s;

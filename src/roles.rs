@@ -353,6 +353,36 @@ pub async fn ingest_alpaca(
     Ok(())
 }
 
+/// Replays a CSV file into the configured bus.
+pub async fn ingest_replay(
+    transport: &Transport,
+    input: &std::path::Path,
+    kind: crate::cli::ReplayKindArg,
+    speed: &str,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    use finstream_sources::replay::{Pace, ReplayKind, read_csv, replay};
+    let pace = if speed.eq_ignore_ascii_case("max") {
+        Pace::Max
+    } else {
+        match speed.parse::<f64>() {
+            Ok(s) if s > 0.0 && s.is_finite() => Pace::Speed(s),
+            _ => bail!("--speed must be a positive number (1 is real time) or max, got {speed:?}"),
+        }
+    };
+    let kind = match kind {
+        crate::cli::ReplayKindArg::Trades => ReplayKind::Trades,
+        crate::cli::ReplayKindArg::Quotes => ReplayKind::Quotes,
+    };
+    let events = read_csv(input, kind)?;
+    eprintln!("replaying {} events from {}", events.len(), input.display());
+    let producer = transport.bus.producer()?;
+    let n = replay(&events, pace, &producer, &transport.codec, &shutdown).await?;
+    producer.flush(Duration::from_secs(10))?;
+    println!("produced {n} events");
+    Ok(())
+}
+
 /// `finstream topics ...`.
 pub async fn topics(config: &Config, command: &crate::cli::TopicsCommand) -> anyhow::Result<()> {
     use crate::cli::TopicsCommand;
