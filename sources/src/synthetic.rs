@@ -4,7 +4,9 @@
 
 use finstream_analytics::options::{OptionInputs, OptionKind, valuation};
 use finstream_bus::{BusError, OutRecord, Producer};
-use finstream_schemas::{Codec, OptionQuote, OptionRight, Strike, Trade, catalog, now_nanos};
+use finstream_schemas::{
+    AvroEvent, Codec, OptionQuote, OptionRight, Quote, Strike, Trade, catalog, now_nanos,
+};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal, Poisson};
@@ -142,6 +144,32 @@ impl SyntheticMarket {
             trade_id: Some(s.sequence),
             exchange: Some("S".into()),
             conditions: vec!["@".into()],
+            tape: Some("C".into()),
+            source: "synthetic".into(),
+        }
+    }
+
+    /// The top of book around a trade: a spread of about two basis points (a cent at
+    /// least), the trade inside it, sizes in round lots.
+    pub fn quote_around(&mut self, trade: &Trade) -> Quote {
+        let spread = (trade.price * 0.0002).max(0.01);
+        let skew: f64 = self.rng.random();
+        let bid = ((trade.price - spread * skew) * 100.0).floor() / 100.0;
+        let ask = ((bid + spread) * 100.0).ceil() / 100.0;
+        let ask = if ask <= bid { bid + 0.01 } else { ask };
+        let lots = |r: f64| 100.0 * (1.0 + (r * 20.0).floor());
+        let (b, a): (f64, f64) = (self.rng.random(), self.rng.random());
+        Quote {
+            id: format!("{}:q", trade.id),
+            symbol: trade.symbol.clone(),
+            bid_price: bid,
+            bid_size: lots(b),
+            ask_price: ask,
+            ask_size: lots(a),
+            event_time: trade.event_time,
+            bid_exchange: Some("S".into()),
+            ask_exchange: Some("S".into()),
+            conditions: vec!["R".into()],
             tape: Some("C".into()),
             source: "synthetic".into(),
         }
@@ -299,6 +327,16 @@ pub async fn run(
                 + (k as i64 * tick.as_nanos() as i64) / (n as i64).max(1);
             let trade = market.next_trade(t);
             records.push(trade_record(&codec, &trade)?);
+            // Every other trade moves the quote too.
+            if k % 2 == 0 {
+                let quote = market.quote_around(&trade);
+                records.push(OutRecord {
+                    topic: catalog::QUOTES.to_string(),
+                    key: Some(bytes::Bytes::copy_from_slice(quote.key().as_bytes())),
+                    payload: bytes::Bytes::from(codec.encode(&quote)?),
+                    timestamp_ms: quote.event_time / 1_000_000,
+                });
+            }
         }
         let quotes = if option_rate > 0.0 {
             option_poisson.sample(&mut rng) as usize
@@ -400,6 +438,25 @@ mod tests {
             ),
             "AAPL240503P00155000"
         );
+    }
+
+    #[test]
+    fn quotes_bracket_their_trade_and_are_never_crossed() {
+        let mut m = SyntheticMarket::new(SyntheticConfig::default()).expect("valid");
+        for i in 0..5_000 {
+            let t = m.next_trade(1_704_205_800_000_000_000 + i * 1_000_000);
+            let q = m.quote_around(&t);
+            assert!(q.bid_price < q.ask_price, "{q:?}");
+            assert!(
+                q.bid_price <= t.price + 1e-9 && t.price <= q.ask_price + 0.01 + 1e-9,
+                "{q:?} vs {}",
+                t.price
+            );
+            assert_eq!(
+                (q.symbol.as_str(), q.event_time),
+                (t.symbol.as_str(), t.event_time)
+            );
+        }
     }
 
     #[test]
