@@ -10,7 +10,7 @@ use parking_lot::Mutex;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::config::ClientConfig;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, StreamConsumer};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -274,7 +274,7 @@ impl ConsumerContext for RebalanceLog {
 
 /// A consumer group member that never commits on its own.
 pub struct KafkaConsumer {
-    consumer: Arc<StreamConsumer<RebalanceLog>>,
+    consumer: Arc<BaseConsumer<RebalanceLog>>,
     config: Arc<KafkaConfig>,
     start: StartFrom,
     paused: bool,
@@ -288,6 +288,17 @@ impl std::fmt::Debug for KafkaConsumer {
         f.debug_struct("KafkaConsumer")
             .field("brokers", &self.config.brokers)
             .finish()
+    }
+}
+
+fn own<M: Message>(config: &KafkaConfig, m: &M) -> Record {
+    Record {
+        topic: config.logical(m.topic()).to_string(),
+        partition: m.partition(),
+        offset: m.offset(),
+        key: m.key().map(Bytes::copy_from_slice),
+        payload: m.payload().map(Bytes::copy_from_slice).unwrap_or_default(),
+        timestamp_ms: m.timestamp().to_millis().unwrap_or(0),
     }
 }
 
@@ -305,7 +316,7 @@ impl KafkaConsumer {
             start,
             next: Mutex::new(HashMap::new()),
         };
-        let consumer: StreamConsumer<RebalanceLog> = config
+        let consumer: BaseConsumer<RebalanceLog> = config
             .client_config()
             .set(
                 "group.id",
@@ -385,7 +396,7 @@ impl KafkaConsumer {
         if let Some(id) = &config.group_instance_id {
             client.set("group.instance.id", id);
         }
-        let consumer: StreamConsumer<RebalanceLog> = client
+        let consumer: BaseConsumer<RebalanceLog> = client
             .set("group.id", group)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
@@ -413,42 +424,53 @@ impl KafkaConsumer {
     }
 
     /// Up to `max` records, waiting at most `wait` for the first.
+    /// Up to `max` records, waiting at most `wait` for the first. librdkafka's consumer
+    /// queue is polled directly on a blocking thread: an async stream per message costs
+    /// several times more.
     pub async fn poll_batch(
         &mut self,
         max: usize,
         wait: Duration,
     ) -> Result<Vec<Record>, BusError> {
-        let mut out = Vec::new();
-        let first = match tokio::time::timeout(wait, self.consumer.recv()).await {
-            Err(_) => return Ok(out),
-            Ok(m) => m?,
-        };
-        out.push(self.own(&first));
-        drop(first);
-        while out.len() < max {
-            match futures::FutureExt::now_or_never(self.consumer.recv()) {
-                Some(Ok(m)) => out.push(self.own(&m)),
+        let consumer = Arc::clone(&self.consumer);
+        let config = Arc::clone(&self.config);
+        let out = tokio::task::spawn_blocking(move || -> Result<Vec<Record>, BusError> {
+            let mut out = Vec::new();
+            match consumer.poll(wait) {
+                None => return Ok(out),
                 Some(Err(e)) => return Err(e.into()),
-                None => break,
+                Some(Ok(m)) => out.push(own(&config, &m)),
             }
+            while out.len() < max {
+                match consumer.poll(Duration::ZERO) {
+                    Some(Ok(m)) => out.push(own(&config, &m)),
+                    Some(Err(e)) => {
+                        // Records already taken from the queue must not be dropped: hand
+                        // them over and let the next poll report the error again.
+                        tracing::warn!(error = %e, "consumer error after {} records; returning them first", out.len());
+                        break;
+                    }
+                    None => break,
+                }
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| BusError::Kafka(format!("poll task failed: {e}")))??;
+        // One position per partition, not per record.
+        let mut newest: HashMap<(&str, i32), i64> = HashMap::new();
+        for r in &out {
+            let e = newest
+                .entry((r.topic.as_str(), r.partition))
+                .or_insert(r.offset);
+            *e = (*e).max(r.offset);
         }
         let mut next = self.consumer.context().next.lock();
-        for r in &out {
-            next.insert((r.topic.clone(), r.partition), r.offset + 1);
+        for ((topic, partition), offset) in newest {
+            next.insert((topic.to_string(), partition), offset + 1);
         }
         drop(next);
         Ok(out)
-    }
-
-    fn own<M: Message>(&self, m: &M) -> Record {
-        Record {
-            topic: self.config.logical(m.topic()).to_string(),
-            partition: m.partition(),
-            offset: m.offset(),
-            key: m.key().map(Bytes::copy_from_slice),
-            payload: m.payload().map(Bytes::copy_from_slice).unwrap_or_default(),
-            timestamp_ms: m.timestamp().to_millis().unwrap_or(0),
-        }
     }
 
     /// Commits positions and their metadata, waiting for the broker's answer.
