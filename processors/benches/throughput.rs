@@ -162,6 +162,30 @@ fn main() {
                 "kafka produce:          {:>10.0} trades/s",
                 n as f64 / started.elapsed().as_secs_f64()
             );
+            // Reading alone, to tell the consumer's cost from the processor's.
+            let mut reader = bus
+                .reader(&[catalog::TRADES], finstream_bus::StartFrom::Earliest)
+                .await
+                .expect("reader");
+            let started = Instant::now();
+            let mut read = 0usize;
+            let mut batches = 0usize;
+            while read < n {
+                batches += 1;
+                let batch = reader
+                    .poll_batch(20_000, Duration::from_secs(5))
+                    .await
+                    .expect("poll");
+                if batch.is_empty() {
+                    break;
+                }
+                read += batch.len();
+            }
+            println!(
+                "kafka consume only:     {:>10.0} trades/s ({read} read in {batches} batches)",
+                read as f64 / started.elapsed().as_secs_f64()
+            );
+            drop(reader);
             DONE.store(0, std::sync::atomic::Ordering::SeqCst);
             let probe = watch_progress(bus.clone(), n as u64);
             let elapsed = run_until_committed(bus, codec.clone(), n as u64).await;
