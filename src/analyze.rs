@@ -21,8 +21,16 @@ pub fn bars(
     indicators: &str,
     output: Option<&Path>,
     session_offset_minutes: i64,
+    events: bool,
 ) -> anyhow::Result<()> {
     let specs = parse_list(indicators)?;
+    let mut movement = if events {
+        Some(finstream_analytics::movement::MovementDetector::new(
+            finstream_analytics::movement::MovementConfig::default(),
+        )?)
+    } else {
+        None
+    };
     let mut running: Vec<(Vec<String>, DynIndicator)> = Vec::with_capacity(specs.len());
     for spec in &specs {
         let indicator = DynIndicator::from_spec(spec)?;
@@ -71,6 +79,9 @@ pub fn bars(
     let mut header = vec!["time".to_string()];
     for (names, _) in &running {
         header.extend(names.iter().cloned());
+    }
+    if movement.is_some() {
+        header.push("events".to_string());
     }
     csv_out.write_record(&header)?;
 
@@ -127,6 +138,10 @@ pub fn bars(
                 })),
                 None => row.extend(std::iter::repeat_n(String::new(), names.len())),
             }
+        }
+        if let Some(detector) = movement.as_mut() {
+            let names: Vec<&str> = detector.update(&candle).iter().map(|e| e.name()).collect();
+            row.push(names.join(";"));
         }
         csv_out.write_record(&row)?;
     }

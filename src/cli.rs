@@ -99,6 +99,10 @@ pub enum AnalyzeCommand {
         /// (VWAP restarts at local midnight), e.g. -300 for New York in winter.
         #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
         session_utc_offset_minutes: i64,
+        /// Add an `events` column: gaps, breakouts, new highs and lows and volume spikes
+        /// against the previous 20 bars, separated by `;`.
+        #[arg(long)]
+        events: bool,
     },
 }
 

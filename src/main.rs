@@ -24,6 +24,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Topics(cmd) => roles::topics(&config, &cmd).await,
         Command::Greeks { input, output } => analyze::greeks(&input, output.as_deref()),
         Command::Analyze(AnalyzeCommand::Bars {
+            events,
             input,
             indicators,
             output,
@@ -33,6 +34,7 @@ async fn main() -> anyhow::Result<()> {
             &indicators,
             output.as_deref(),
             session_utc_offset_minutes,
+            events,
         ),
         Command::Run {
             http,

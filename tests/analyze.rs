@@ -140,3 +140,49 @@ fn analyze_bars_refuses_bad_input_with_the_line_and_the_fix() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn analyze_bars_flags_movement_events() {
+    let input = Path::new(env!("CARGO_MANIFEST_DIR")).join("analytics/tests/golden/bars.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_finstream"))
+        .args([
+            "analyze",
+            "bars",
+            "--input",
+            input.to_str().expect("utf-8"),
+            "--indicators",
+            "sma(5)",
+            "--events",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut reader = csv::Reader::from_reader(out.stdout.as_slice());
+    assert_eq!(
+        reader.headers().expect("header").iter().next_back(),
+        Some("events")
+    );
+    let events: Vec<String> = reader
+        .records()
+        .map(|r| r.expect("row").iter().next_back().unwrap_or("").to_string())
+        .collect();
+    // The golden bars gap up 6% overnight at row 700 and crash from row 900.
+    assert!(
+        events[700].split(';').any(|e| e == "gap_up"),
+        "row 700: {:?}",
+        events[700]
+    );
+    assert!(
+        events[900..920].iter().any(|e| e.contains("breakout_down")),
+        "{:?}",
+        &events[900..920]
+    );
+    assert!(
+        events[..20].iter().all(|e| !e.contains("breakout")),
+        "no breakout before 20 bars are known"
+    );
+}

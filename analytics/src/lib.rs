@@ -7,6 +7,7 @@
 //!   each has O(1) `update`, `value`, `is_ready` and `reset`; [`indicators::spec`] runs any
 //!   of them by TA-Lib name (`macd(12,26,9)`).
 //! - [`patterns`]: TA-Lib's candlestick patterns (CDL*), with TA-Lib's candle settings.
+//! - [`movement`]: gaps, breakouts, new highs and lows, volume spikes, bar by bar.
 //! - [`options`]: Black-Scholes-Merton prices and Greeks, implied volatility, American
 //!   exercise, chain analytics.
 //!
@@ -14,5 +15,6 @@
 
 pub mod bars;
 pub mod indicators;
+pub mod movement;
 pub mod options;
 pub mod patterns;
