@@ -290,10 +290,20 @@ pub async fn ingest_alpaca(
 ) -> anyhow::Result<()> {
     use finstream_bus::OutRecord;
     use finstream_schemas::alpaca::StreamMessage;
-    use finstream_sources::alpaca::stream::{self, quote_event, trade_event};
+    use finstream_sources::alpaca::stream::{self, option_quote_event, quote_event, trade_event};
     let cfg = config.alpaca.clone();
     cfg.credentials()?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<StreamMessage>(10_000);
+    let contracts: std::collections::HashSet<String> =
+        cfg.option_contracts.iter().cloned().collect();
+    let options_streaming = if contracts.is_empty() {
+        None
+    } else {
+        let (options_cfg, options_tx, s) = (cfg.options_stream(), tx.clone(), shutdown.clone());
+        Some(tokio::spawn(async move {
+            stream::run(&options_cfg, options_tx, s).await
+        }))
+    };
     let stream_shutdown = shutdown.clone();
     let stream_cfg = cfg.clone();
     let streaming =
@@ -314,6 +324,22 @@ pub async fn ingest_alpaca(
         let mut records = Vec::with_capacity(batch.len());
         for m in &batch {
             let (topic, key, payload, time) = match m {
+                // Option trades are not events of their own yet; quotes carry the chain.
+                StreamMessage::Trade(t) if contracts.contains(&t.symbol) => continue,
+                StreamMessage::Quote(q) if contracts.contains(&q.symbol) => {
+                    match option_quote_event(&cfg.options_feed, q) {
+                        Ok(e) => (
+                            catalog::OPTION_QUOTES,
+                            e.underlying.clone(),
+                            codec.encode(&e)?,
+                            e.event_time,
+                        ),
+                        Err(reason) => {
+                            tracing::warn!(contract = %q.symbol, reason = %reason, "skipping an option quote whose symbol does not parse");
+                            continue;
+                        }
+                    }
+                }
                 StreamMessage::Trade(t) => {
                     let e = trade_event(&cfg.feed, t);
                     (
@@ -345,6 +371,9 @@ pub async fn ingest_alpaca(
         producer.send_all(records).await?;
     }
     producer.flush(Duration::from_secs(10))?;
+    if let Some(options) = options_streaming {
+        options.await??;
+    }
     let stats = streaming.await??;
     println!(
         "produced {produced} events from alpaca ({} connections, {} backfilled trades)",

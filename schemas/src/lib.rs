@@ -22,6 +22,7 @@ pub mod compat;
 pub mod error;
 pub mod events;
 pub mod kind;
+pub mod occ;
 pub mod registry;
 
 pub use catalog::{CATALOG, KeyField, TopicSpec};

@@ -275,17 +275,13 @@ impl SyntheticMarket {
 
 /// The OCC symbol: root, YYMMDD, C or P, strike times 1000 in eight digits.
 pub fn occ_symbol(root: &str, expiration_days: i32, right: OptionRight, strike: Strike) -> String {
-    let date = time::OffsetDateTime::from_unix_timestamp(i64::from(expiration_days) * 86_400)
-        .map(|d| d.date())
-        .unwrap_or(time::Date::MIN);
-    let cp = if right == OptionRight::Call { 'C' } else { 'P' };
-    format!(
-        "{root}{:02}{:02}{:02}{cp}{:08}",
-        date.year().rem_euclid(100),
-        u8::from(date.month()),
-        date.day(),
-        strike.thousandths
-    )
+    finstream_schemas::occ::OccSymbol {
+        root: root.to_string(),
+        expiration: expiration_days,
+        right,
+        strike,
+    }
+    .format()
 }
 
 /// Produces trades in real time at the configured rate until `shutdown`.

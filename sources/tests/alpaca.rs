@@ -480,3 +480,57 @@ async fn rest_pages_to_a_null_token_and_waits_out_rate_limits() {
         .expect_err("not entitled");
     assert!(err.is_fatal(), "{err}");
 }
+
+#[tokio::test]
+async fn option_quotes_stream_in_msgpack_and_become_option_quote_events() {
+    use finstream_schemas::alpaca::StreamQuote;
+    use finstream_sources::alpaca::stream::option_quote_event;
+    let srv = Fake::start().await;
+    let contract = "AAPL240503P00155000";
+    let cfg = AlpacaConfig {
+        option_contracts: vec![contract.into()],
+        ..config(&srv)
+    }
+    .options_stream();
+    assert!(cfg.msgpack && cfg.stream_version == "v1beta1" && cfg.feed == "indicative");
+    let mut run = start(cfg);
+    wait_subscribed(&srv, 1).await;
+    let quote = StreamQuote {
+        symbol: contract.into(),
+        bid_exchange: Some("N".into()),
+        bid_price: 0.32,
+        bid_size: 73.0,
+        ask_exchange: Some("W".into()),
+        ask_price: 0.35,
+        ask_size: 119.0,
+        conditions: vec!["A".into()],
+        time: T0,
+        tape: None,
+    };
+    srv.fake.publish(StreamMessage::Quote(quote.clone())).await;
+    let got = loop {
+        match tokio::time::timeout(Duration::from_secs(10), run.out.recv()).await {
+            Ok(Some(StreamMessage::Quote(q))) => break q,
+            Ok(Some(_)) => continue,
+            other => panic!("no option quote: {other:?}"),
+        }
+    };
+    assert_eq!(got, quote);
+    let e = option_quote_event("indicative", &got).expect("an OCC symbol");
+    assert_eq!(
+        (e.underlying.as_str(), e.strike.as_f64(), e.expiration),
+        ("AAPL", 155.0, 19846)
+    );
+    assert!(
+        option_quote_event(
+            "indicative",
+            &StreamQuote {
+                symbol: "AAPL".into(),
+                ..quote
+            }
+        )
+        .is_err()
+    );
+    run.shutdown.cancel();
+    let _ = run.handle.await;
+}

@@ -43,6 +43,11 @@ pub struct AlpacaConfig {
     pub reconnect_max_ms: u64,
     /// After a reconnect, fetch the trades missed while disconnected from REST.
     pub backfill: bool,
+    /// Option contracts (OCC symbols, e.g. AAPL240503P00155000) whose quotes are streamed
+    /// from the options feed; none by default.
+    pub option_contracts: Vec<String>,
+    /// Options feed: `indicative` (free) or `opra`.
+    pub options_feed: String,
 }
 
 impl Default for AlpacaConfig {
@@ -61,6 +66,8 @@ impl Default for AlpacaConfig {
             reconnect_min_ms: 500,
             reconnect_max_ms: 30_000,
             backfill: true,
+            option_contracts: Vec::new(),
+            options_feed: "indicative".into(),
         }
     }
 }
@@ -96,6 +103,20 @@ impl AlpacaConfig {
             _ => Err(AlpacaError::Fatal(
                 "no Alpaca keys: set alpaca.key_id and alpaca.secret_key, or APCA_API_KEY_ID and APCA_API_SECRET_KEY".into(),
             )),
+        }
+    }
+
+    /// The configuration of the options stream: msgpack only (Alpaca refuses JSON there),
+    /// quotes of the configured contracts, no REST backfill.
+    pub fn options_stream(&self) -> AlpacaConfig {
+        AlpacaConfig {
+            symbols: self.option_contracts.clone(),
+            feed: self.options_feed.clone(),
+            stream_version: "v1beta1".into(),
+            msgpack: true,
+            quotes: true,
+            backfill: false,
+            ..self.clone()
         }
     }
 

@@ -7,7 +7,8 @@ use super::{AlpacaConfig, AlpacaError, Backoff, Credentials};
 use finstream_schemas::alpaca::{
     self, Channels, ClientAction, Encoding, StreamMessage, StreamQuote, StreamTrade,
 };
-use finstream_schemas::{Quote, Trade, now_nanos};
+use finstream_schemas::occ::OccSymbol;
+use finstream_schemas::{OptionQuote, Quote, Trade, now_nanos};
 use futures::{SinkExt, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
@@ -376,6 +377,29 @@ pub fn trade_event(feed: &str, t: &StreamTrade) -> Trade {
         tape: t.tape.clone(),
         source: "alpaca".into(),
     }
+}
+
+/// An option quote from Alpaca's options feed as a finstream event, if its symbol is an
+/// OCC option symbol.
+pub fn option_quote_event(feed: &str, q: &StreamQuote) -> Result<OptionQuote, String> {
+    let occ = OccSymbol::parse(&q.symbol)?;
+    Ok(OptionQuote {
+        id: format!("alpaca:{feed}:{}:{}:q", q.symbol, q.time),
+        contract: q.symbol.clone(),
+        underlying: occ.root,
+        expiration: occ.expiration,
+        strike: occ.strike,
+        right: occ.right,
+        bid_price: q.bid_price,
+        bid_size: q.bid_size,
+        ask_price: q.ask_price,
+        ask_size: q.ask_size,
+        last_price: None,
+        volume: 0,
+        open_interest: 0,
+        event_time: q.time,
+        source: "alpaca".into(),
+    })
 }
 
 /// An Alpaca quote as a finstream event.
