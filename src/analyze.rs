@@ -6,6 +6,42 @@ use finstream_analytics::indicators::spec::{DynIndicator, column_names, parse_li
 use std::io::{Read, Write};
 use std::path::Path;
 
+type CsvIn = csv::Reader<Box<dyn Read>>;
+
+/// A CSV reader over a file (or standard input for `-`) and its lower-cased header.
+fn open_csv(input: &Path) -> anyhow::Result<(CsvIn, Vec<String>)> {
+    let reader: Box<dyn Read> = if input == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(
+            std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?,
+        )
+    };
+    let mut csv_in = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(reader);
+    let headers = csv_in
+        .headers()
+        .context("reading the header")?
+        .iter()
+        .map(|h| h.to_lowercase())
+        .collect();
+    Ok((csv_in, headers))
+}
+
+/// A CSV writer to a file, or to standard output without one.
+fn create_csv(
+    output: Option<&Path>,
+) -> anyhow::Result<csv::Writer<std::io::BufWriter<Box<dyn Write>>>> {
+    let writer: Box<dyn Write> = match output {
+        Some(path) => Box::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        ),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    Ok(csv::Writer::from_writer(std::io::BufWriter::new(writer)))
+}
+
 /// Seconds since the epoch of a time cell: RFC 3339, or Unix epoch seconds.
 fn epoch_seconds(cell: &str) -> anyhow::Result<f64> {
     if let Ok(x) = cell.parse::<f64>() {
@@ -36,22 +72,7 @@ pub fn bars(
         let indicator = DynIndicator::from_spec(spec)?;
         running.push((column_names(spec, &indicator), indicator));
     }
-    let reader: Box<dyn Read> = if input == Path::new("-") {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(
-            std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?,
-        )
-    };
-    let mut csv_in = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let headers: Vec<String> = csv_in
-        .headers()
-        .context("reading the header")?
-        .iter()
-        .map(|h| h.to_lowercase())
-        .collect();
+    let (mut csv_in, headers) = open_csv(input)?;
     let col = |name: &str| -> anyhow::Result<usize> {
         headers.iter().position(|h| h == name).with_context(|| {
             format!(
@@ -69,13 +90,7 @@ pub fn bars(
         col("volume")?,
     );
 
-    let writer: Box<dyn Write> = match output {
-        Some(path) => Box::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut csv_out = csv::Writer::from_writer(std::io::BufWriter::new(writer));
+    let mut csv_out = create_csv(output)?;
     let mut header = vec!["time".to_string()];
     for (names, _) in &running {
         header.extend(names.iter().cloned());
@@ -154,22 +169,7 @@ pub fn greeks(input: &Path, output: Option<&Path>) -> anyhow::Result<()> {
     use finstream_analytics::options::{
         AmericanPricer, OptionInputs, OptionKind, implied_volatility, valuation,
     };
-    let reader: Box<dyn Read> = if input == Path::new("-") {
-        Box::new(std::io::stdin())
-    } else {
-        Box::new(
-            std::fs::File::open(input).with_context(|| format!("opening {}", input.display()))?,
-        )
-    };
-    let mut csv_in = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(reader);
-    let headers: Vec<String> = csv_in
-        .headers()
-        .context("reading the header")?
-        .iter()
-        .map(|h| h.to_lowercase())
-        .collect();
+    let (mut csv_in, headers) = open_csv(input)?;
     let find = |name: &str| headers.iter().position(|h| h == name);
     let need = |name: &str| -> anyhow::Result<usize> {
         find(name).with_context(|| format!("{} has no {name:?} column; expected kind,style,spot,strike,days,rate,dividend and price or vol", input.display()))
@@ -190,13 +190,7 @@ pub fn greeks(input: &Path, output: Option<&Path>) -> anyhow::Result<()> {
             input.display()
         );
     }
-    let writer: Box<dyn Write> = match output {
-        Some(path) => Box::new(
-            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
-        ),
-        None => Box::new(std::io::stdout().lock()),
-    };
-    let mut csv_out = csv::Writer::from_writer(std::io::BufWriter::new(writer));
+    let mut csv_out = create_csv(output)?;
     csv_out.write_record(["iv", "price", "delta", "gamma", "theta", "vega", "rho"])?;
     let american = AmericanPricer::new();
     let mut failed = 0usize;

@@ -323,49 +323,23 @@ pub async fn ingest_alpaca(
         }
         let mut records = Vec::with_capacity(batch.len());
         for m in &batch {
-            let (topic, key, payload, time) = match m {
+            let record = match m {
                 // Option trades are not events of their own yet; quotes carry the chain.
                 StreamMessage::Trade(t) if contracts.contains(&t.symbol) => continue,
                 StreamMessage::Quote(q) if contracts.contains(&q.symbol) => {
                     match option_quote_event(&cfg.options_feed, q) {
-                        Ok(e) => (
-                            catalog::OPTION_QUOTES,
-                            e.underlying.clone(),
-                            codec.encode(&e)?,
-                            e.event_time,
-                        ),
+                        Ok(e) => OutRecord::event(&codec, &e)?,
                         Err(reason) => {
                             tracing::warn!(contract = %q.symbol, reason = %reason, "skipping an option quote whose symbol does not parse");
                             continue;
                         }
                     }
                 }
-                StreamMessage::Trade(t) => {
-                    let e = trade_event(&cfg.feed, t);
-                    (
-                        catalog::TRADES,
-                        e.symbol.clone(),
-                        codec.encode(&e)?,
-                        e.event_time,
-                    )
-                }
-                StreamMessage::Quote(q) => {
-                    let e = quote_event(&cfg.feed, q);
-                    (
-                        catalog::QUOTES,
-                        e.symbol.clone(),
-                        codec.encode(&e)?,
-                        e.event_time,
-                    )
-                }
+                StreamMessage::Trade(t) => OutRecord::event(&codec, &trade_event(&cfg.feed, t))?,
+                StreamMessage::Quote(q) => OutRecord::event(&codec, &quote_event(&cfg.feed, q))?,
                 _ => continue,
             };
-            records.push(OutRecord {
-                topic: topic.into(),
-                key: Some(key.into_bytes().into()),
-                payload: payload.into(),
-                timestamp_ms: time / 1_000_000,
-            });
+            records.push(record);
         }
         produced += records.len() as u64;
         producer.send_all(records).await?;

@@ -1,6 +1,7 @@
 //! Records as they travel: what a consumer reads, what a producer writes.
 
 use bytes::Bytes;
+use finstream_schemas::{AvroEvent, Codec, SchemaError, catalog};
 
 /// A record read from a topic.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,19 @@ pub struct OutRecord {
     pub key: Option<Bytes>,
     pub payload: Bytes,
     pub timestamp_ms: i64,
+}
+
+impl OutRecord {
+    /// An event for its catalog topic, keyed by its partitioning key (symbol, underlying,
+    /// room or document), stamped with its event time: how every producer writes events.
+    pub fn event<T: AvroEvent>(codec: &Codec, event: &T) -> Result<Self, SchemaError> {
+        Ok(Self {
+            topic: catalog::topic_for(T::KIND).name.to_string(),
+            key: Some(Bytes::copy_from_slice(event.key().as_bytes())),
+            payload: Bytes::from(codec.encode(event)?),
+            timestamp_ms: event.event_time() / 1_000_000,
+        })
+    }
 }
 
 /// Where a produced record landed.

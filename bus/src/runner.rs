@@ -77,16 +77,9 @@ impl Emitter {
         if self.replaying {
             return Ok(());
         }
-        let payload = self
-            .codec
-            .encode(event)
+        let record = OutRecord::event(&self.codec, event)
             .map_err(|e| ProcessError::Failed(e.to_string()))?;
-        self.records.push(OutRecord {
-            topic: catalog::topic_for(T::KIND).name.to_string(),
-            key: Some(Bytes::copy_from_slice(event.key().as_bytes())),
-            payload: Bytes::from(payload),
-            timestamp_ms: event.event_time() / 1_000_000,
-        });
+        self.records.push(record);
         Ok(())
     }
 

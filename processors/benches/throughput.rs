@@ -7,7 +7,6 @@
 //! The in-process run always happens; the Kafka run needs a broker (`make services-up`).
 //! Trades are produced before the clock starts, so the figure is the processor's rate.
 
-use bytes::Bytes;
 use finstream_bus::runner::{self, RunnerConfig};
 use finstream_bus::{Bus, KafkaConfig, OutRecord, kafka};
 use finstream_processors::indicators::{IndicatorsConfig, IndicatorsProcessor};
@@ -42,12 +41,7 @@ fn trades(n: usize) -> Vec<Trade> {
 fn records(codec: &Codec, trades: &[Trade]) -> Vec<OutRecord> {
     trades
         .iter()
-        .map(|t| OutRecord {
-            topic: catalog::TRADES.into(),
-            key: Some(Bytes::from(t.symbol.clone())),
-            payload: Bytes::from(codec.encode(t).expect("encodes")),
-            timestamp_ms: t.event_time / 1_000_000,
-        })
+        .map(|t| OutRecord::event(codec, t).expect("encodes"))
         .collect()
 }
 

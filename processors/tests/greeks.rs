@@ -2,7 +2,6 @@
 //! underlying's latest trade, and the numbers are the analytics library's; crossed quotes
 //! are dead-lettered; quotes outside the no-arbitrage bounds are published without Greeks.
 
-use bytes::Bytes;
 use finstream_analytics::options::{OptionInputs, OptionKind, implied_volatility, valuation};
 use finstream_bus::runner::{self, RunnerConfig};
 use finstream_bus::{Bus, OutRecord, StartFrom};
@@ -17,13 +16,8 @@ use tokio_util::sync::CancellationToken;
 const DAY: i64 = 86_400_000_000_000;
 const T0: i64 = 19_700 * DAY + 15 * 3_600_000_000_000; // a day at 15:00 UTC
 
-fn record<T: AvroEvent>(codec: &Codec, topic: &str, e: &T) -> OutRecord {
-    OutRecord {
-        topic: topic.into(),
-        key: Some(Bytes::from(e.key().to_string())),
-        payload: Bytes::from(codec.encode(e).expect("encodes")),
-        timestamp_ms: e.event_time() / 1_000_000,
-    }
+fn record<T: AvroEvent>(codec: &Codec, e: &T) -> OutRecord {
+    OutRecord::event(codec, e).expect("encodes")
 }
 
 fn trade(price: f64, t: i64) -> Trade {
@@ -92,43 +86,38 @@ async fn quotes_are_solved_against_the_latest_spot() {
     producer
         .send_all(vec![record(
             &codec,
-            catalog::OPTION_QUOTES,
             &quote("early", 190.0, OptionRight::Call, 4.0, 4.2, T0),
         )])
         .await
         .expect("produce");
     producer
-        .send_all(vec![record(&codec, catalog::TRADES, &trade(190.0, T0 + 1))])
+        .send_all(vec![record(&codec, &trade(190.0, T0 + 1))])
         .await
         .expect("produce");
     producer
         .send_all(vec![
             record(
                 &codec,
-                catalog::OPTION_QUOTES,
                 &quote("atm", 190.0, OptionRight::Call, 4.0, 4.2, T0 + 2),
             ),
             record(
                 &codec,
-                catalog::OPTION_QUOTES,
                 &quote("crossed", 190.0, OptionRight::Put, 4.5, 4.0, T0 + 3),
             ),
             record(
                 &codec,
-                catalog::OPTION_QUOTES,
                 &quote("below", 150.0, OptionRight::Call, 30.0, 30.0, T0 + 4),
             ),
         ])
         .await
         .expect("produce");
     producer
-        .send_all(vec![record(&codec, catalog::TRADES, &trade(191.0, T0 + 5))])
+        .send_all(vec![record(&codec, &trade(191.0, T0 + 5))])
         .await
         .expect("produce");
     producer
         .send_all(vec![record(
             &codec,
-            catalog::OPTION_QUOTES,
             &quote("put", 185.0, OptionRight::Put, 2.0, 2.1, T0 + 6),
         )])
         .await

@@ -37,12 +37,7 @@ fn trades(n: usize) -> Vec<Trade> {
 }
 
 fn record(codec: &Codec, t: &Trade) -> OutRecord {
-    OutRecord {
-        topic: catalog::TRADES.into(),
-        key: Some(Bytes::from(t.symbol.clone())),
-        payload: Bytes::from(codec.encode(t).expect("encodes")),
-        timestamp_ms: t.event_time / 1_000_000,
-    }
+    OutRecord::event(codec, t).expect("encodes")
 }
 
 fn config(batch: usize) -> RunnerConfig {

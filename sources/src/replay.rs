@@ -8,7 +8,7 @@
 //! is given, so replaying a file twice produces the same events.
 
 use finstream_bus::{BusError, OutRecord, Producer};
-use finstream_schemas::{AvroEvent, Codec, Quote, Trade, catalog};
+use finstream_schemas::{Codec, Quote, Trade};
 use std::path::Path;
 use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
@@ -69,18 +69,10 @@ impl ReplayEvent {
     }
 
     fn record(&self, codec: &Codec) -> Result<OutRecord, BusError> {
-        fn out<T: AvroEvent>(codec: &Codec, topic: &str, e: &T) -> Result<OutRecord, BusError> {
-            Ok(OutRecord {
-                topic: topic.to_string(),
-                key: Some(bytes::Bytes::copy_from_slice(e.key().as_bytes())),
-                payload: bytes::Bytes::from(codec.encode(e)?),
-                timestamp_ms: e.event_time() / 1_000_000,
-            })
-        }
-        match self {
-            ReplayEvent::Trade(t) => out(codec, catalog::TRADES, t),
-            ReplayEvent::Quote(q) => out(codec, catalog::QUOTES, q),
-        }
+        Ok(match self {
+            ReplayEvent::Trade(t) => OutRecord::event(codec, t)?,
+            ReplayEvent::Quote(q) => OutRecord::event(codec, q)?,
+        })
     }
 }
 

@@ -4,9 +4,7 @@
 
 use finstream_analytics::options::{OptionInputs, OptionKind, valuation};
 use finstream_bus::{BusError, OutRecord, Producer};
-use finstream_schemas::{
-    AvroEvent, Codec, OptionQuote, OptionRight, Quote, Strike, Trade, catalog, now_nanos,
-};
+use finstream_schemas::{Codec, OptionQuote, OptionRight, Quote, Strike, Trade, now_nanos};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, Normal, Poisson};
@@ -322,16 +320,10 @@ pub async fn run(
             let t = now - tick.as_nanos() as i64
                 + (k as i64 * tick.as_nanos() as i64) / (n as i64).max(1);
             let trade = market.next_trade(t);
-            records.push(trade_record(&codec, &trade)?);
+            records.push(OutRecord::event(&codec, &trade)?);
             // Every other trade moves the quote too.
             if k % 2 == 0 {
-                let quote = market.quote_around(&trade);
-                records.push(OutRecord {
-                    topic: catalog::QUOTES.to_string(),
-                    key: Some(bytes::Bytes::copy_from_slice(quote.key().as_bytes())),
-                    payload: bytes::Bytes::from(codec.encode(&quote)?),
-                    timestamp_ms: quote.event_time / 1_000_000,
-                });
+                records.push(OutRecord::event(&codec, &market.quote_around(&trade))?);
             }
         }
         let quotes = if option_rate > 0.0 {
@@ -341,12 +333,7 @@ pub async fn run(
         };
         for _ in 0..quotes {
             if let Some(q) = market.next_option_quote(now) {
-                records.push(OutRecord {
-                    topic: catalog::OPTION_QUOTES.to_string(),
-                    key: Some(bytes::Bytes::copy_from_slice(q.underlying.as_bytes())),
-                    payload: bytes::Bytes::from(codec.encode(&q)?),
-                    timestamp_ms: q.event_time / 1_000_000,
-                });
+                records.push(OutRecord::event(&codec, &q)?);
             }
         }
         produced += records.len() as u64;
@@ -356,16 +343,6 @@ pub async fn run(
     }
     tracing::info!(produced, "synthetic market stopped");
     Ok(produced)
-}
-
-/// A trade as a record for `market.trades.v1`.
-pub fn trade_record(codec: &Codec, trade: &Trade) -> Result<OutRecord, BusError> {
-    Ok(OutRecord {
-        topic: catalog::TRADES.to_string(),
-        key: Some(bytes::Bytes::copy_from_slice(trade.symbol.as_bytes())),
-        payload: bytes::Bytes::from(codec.encode(trade)?),
-        timestamp_ms: trade.event_time / 1_000_000,
-    })
 }
 
 #[cfg(test)]
