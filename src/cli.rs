@@ -59,6 +59,33 @@ pub enum Command {
     /// Offline analytics for research and backtests, as CSV.
     #[command(subcommand)]
     Analyze(AnalyzeCommand),
+    /// SQL over the Parquet history under the data directory (read-only).
+    ///
+    /// Tables: trades, quotes, bars, option_quotes, indicators, greeks, chat_messages,
+    /// each with a `date` partition column ('YYYY-MM-DD'). Functions beyond standard SQL:
+    /// time_bucket(INTERVAL '5 minutes', event_time), vwap(price, size),
+    /// first_by(price, event_time), last_by(price, event_time). Limits come from the
+    /// `sql` configuration section.
+    Sql {
+        /// The query.
+        #[arg(value_name = "SQL")]
+        query: String,
+        /// Directory the history lives under (`finstream run --data-dir`).
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+        /// Output format: table (default on a terminal), csv, json, arrow or parquet.
+        #[arg(long, value_name = "FORMAT")]
+        format: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Back up or restore the embedded hot store.
+    #[command(subcommand)]
+    Store(StoreCommand),
+    /// Maintain the Parquet history: compaction, retention, archiving.
+    #[command(subcommand)]
+    History(HistoryCommand),
     /// Option prices, implied volatility and Greeks for a CSV of options.
     ///
     /// Columns: kind (call|put), style (european|american), spot, strike, days (calendar
@@ -103,6 +130,74 @@ pub enum AnalyzeCommand {
         /// against the previous 20 bars, separated by `;`.
         #[arg(long)]
         events: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StoreCommand {
+    /// Copy the embedded store to a new file from one consistent snapshot; finstream may
+    /// keep running.
+    Backup {
+        /// The backup file to create (must not exist).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Replace the embedded store with a backup. Stop finstream first; the current store
+    /// is kept beside it as `hot.before-restore`.
+    Restore {
+        /// The backup file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum HistoryCommand {
+    /// Merge small files of each date and partition, and remove files a merge covers.
+    Compact {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Delete dates before a day (YYYY-MM-DD), or move them to `--archive-dir`.
+    Expire {
+        /// The first date to keep.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        before: String,
+        /// Move the files here instead of deleting them.
+        #[arg(long, value_name = "DIR")]
+        archive_dir: Option<PathBuf>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Write a synthetic history straight to Parquet (benchmarks, demos): trades over
+    /// trading days of 6.5 hours from 2024-01-02, with a quote before every
+    /// `--trades-per-quote` trades. Reproducible for a given seed.
+    Generate {
+        /// How many trades.
+        #[arg(long, default_value_t = 1_000_000)]
+        trades: u64,
+        /// How many symbols.
+        #[arg(long, default_value_t = 500)]
+        symbols: usize,
+        /// Over how many trading days.
+        #[arg(long, default_value_t = 5)]
+        days: u32,
+        /// One quote per this many trades (0: no quotes).
+        #[arg(long, default_value_t = 4)]
+        trades_per_quote: u64,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// List the files of every table: date, partition, offsets, size.
+    Files {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
 }
 

@@ -10,8 +10,10 @@ use finstream_bus::KafkaConfig;
 use finstream_gateway::GatewayConfig;
 use finstream_processors::greeks::GreeksConfig;
 use finstream_processors::indicators::IndicatorsConfig;
+use finstream_processors::persist::PersistConfig;
 use finstream_sources::alpaca::AlpacaConfig;
 use finstream_sources::synthetic::SyntheticConfig;
+use finstream_storage::{HistoryConfig, SqlConfig, StoreConfig};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -108,6 +110,14 @@ pub struct Config {
     pub indicators: IndicatorsConfig,
     pub greeks: GreeksConfig,
     pub data: DataConfig,
+    /// The hot store: embedded (redb under the data directory) or ScyllaDB.
+    pub store: StoreConfig,
+    /// The Parquet history under `<data-dir>/history`: retention, archive, compaction.
+    pub history: HistoryConfig,
+    /// Limits of SQL queries over the history.
+    pub sql: SqlConfig,
+    /// The persist processor's buffering.
+    pub persist: PersistConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
 }

@@ -4,6 +4,7 @@
 mod analyze;
 mod cli;
 mod config;
+mod history;
 mod roles;
 mod telemetry;
 
@@ -22,6 +23,23 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Topics(cmd) => roles::topics(&config, &cmd).await,
+        Command::Sql {
+            query,
+            data_dir,
+            format,
+            output,
+        } => {
+            history::sql(
+                &config,
+                &query,
+                data_dir,
+                format.as_deref(),
+                output.as_deref(),
+            )
+            .await
+        }
+        Command::Store(cmd) => history::store(&config, cmd).await,
+        Command::History(cmd) => history::history(&config, cmd).await,
         Command::Greeks { input, output } => analyze::greeks(&input, output.as_deref()),
         Command::Analyze(AnalyzeCommand::Bars {
             events,

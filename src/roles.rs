@@ -9,8 +9,9 @@ use finstream_gateway::Application;
 use finstream_processors::ProcessorName;
 use finstream_processors::greeks::GreeksProcessor;
 use finstream_processors::indicators::IndicatorsProcessor;
+use finstream_processors::persist::PersistProcessor;
 use finstream_schemas::{CATALOG, Codec, catalog};
-use finstream_storage::DataDir;
+use finstream_storage::{DataDir, History, HotStore, Table};
 use metrics_exporter_prometheus::PrometheusHandle;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -144,8 +145,116 @@ pub async fn process(
             .await?;
             tracing::info!(?stats, "greeks processor finished");
         }
+        ProcessorName::Persist => {
+            let data = DataDir::open(&config.data.dir)?;
+            let store = config
+                .store
+                .open(&data, transport.codec.clone())
+                .await
+                .context("opening the hot store")?;
+            let history = config.history.open(&data)?;
+            persist(config, transport, store, history, shutdown).await?;
+        }
     }
     Ok(())
+}
+
+/// Runs the persist processor over every topic into `store` and `history`.
+pub async fn persist(
+    config: &Config,
+    transport: &Transport,
+    store: HotStore,
+    history: History,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let processor = PersistProcessor::new(config.persist.clone(), store, history)
+        .map_err(anyhow::Error::msg)?;
+    let inputs: Vec<&str> = CATALOG.iter().map(|t| t.name).collect();
+    let mut rc = RunnerConfig::new("persist", &inputs);
+    rc.batch_size = 20_000;
+    let stats = runner::run(
+        transport.bus.clone(),
+        transport.codec.clone(),
+        transport.registry.clone(),
+        rc,
+        processor,
+        shutdown,
+    )
+    .await?;
+    tracing::info!(?stats, "persist processor finished");
+    Ok(())
+}
+
+/// The cleanup job: compacts the history, applies its retention (archiving old dates
+/// when configured) and expires old rows of the embedded store (ScyllaDB expires its
+/// own by TTL), every `history.maintenance_minutes`.
+pub async fn maintain(
+    config: &Config,
+    store: HotStore,
+    history: History,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let every = Duration::from_secs(config.history.maintenance_minutes.max(1) * 60);
+    let archive = config
+        .history
+        .archive_dir
+        .as_deref()
+        .map(History::local)
+        .transpose()?;
+    loop {
+        tokio::select! {
+            _ = shutdown.cancelled() => return Ok(()),
+            _ = tokio::time::sleep(every) => {}
+        }
+        let small = config.history.compact_below_mib << 20;
+        for table in Table::ALL {
+            if let Err(e) = history.compact(table, small).await {
+                tracing::warn!(table = table.name(), error = %e, "compaction failed");
+            }
+        }
+        if let Some(days) = config.history.retention_days {
+            let today = finstream_schemas::now_nanos().div_euclid(86_400_000_000_000);
+            let before = finstream_storage::history::format_day(today - i64::from(days));
+            for table in Table::ALL {
+                let result = match &archive {
+                    Some(a) => history.archive(table, &before, a).await,
+                    None => history.expire(table, &before).await,
+                };
+                match result {
+                    Ok(n) if n > 0 => {
+                        tracing::info!(table = table.name(), files = n, before = %before, "history retention applied")
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(table = table.name(), error = %e, "history retention failed")
+                    }
+                }
+            }
+        }
+        if let HotStore::Embedded(embedded, _) = &store {
+            let retention = config.store.retention();
+            for space in finstream_storage::hot::Space::ALL {
+                if let Some(ttl) = retention.ttl_seconds(space) {
+                    let cutoff = finstream_schemas::now_nanos() - ttl * 1_000_000_000;
+                    // Bars are versioned by revision, not time: expire them by their key.
+                    if space == finstream_storage::hot::Space::Bars {
+                        continue;
+                    }
+                    match embedded.expire(space, cutoff).await {
+                        Ok(n) if n > 0 => tracing::info!(
+                            table = space.name(),
+                            rows = n,
+                            "hot store retention applied"
+                        ),
+                        Ok(_) => {}
+                        Err(e) => {
+                            tracing::warn!(table = space.name(), error = %e, "hot store retention failed")
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Runs the gateway until shutdown.
@@ -179,6 +288,7 @@ pub async fn run_all(
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     config.bus.backend = Backend::Memory;
+    config.store.backend = finstream_storage::StoreBackend::Embedded;
     let data = DataDir::open(&config.data.dir)?;
     let transport = Transport::memory(&config);
     let app = Application::build(
@@ -210,6 +320,28 @@ pub async fn run_all(
         shutdown.clone(),
     );
     tasks.spawn(async move { process(&c, &t, "greeks", s).await });
+    // History and hot store: the in-process log starts at offset 0 on every start, so
+    // each run is its own log generation.
+    let store = config
+        .store
+        .open(&data, transport.codec.clone())
+        .await
+        .context("opening the embedded store")?;
+    let history = config.history.open(&data)?;
+    let mut persist_config = config.clone();
+    persist_config.persist.generation = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(1);
+    let (t, s, st, h) = (
+        Transport::share(&transport),
+        shutdown.clone(),
+        store.clone(),
+        history.clone(),
+    );
+    tasks.spawn(async move { persist(&persist_config, &t, st, h, s).await });
+    let (c, s) = (config.clone(), shutdown.clone());
+    tasks.spawn(async move { maintain(&c, store, history, s).await });
     if source == crate::cli::Source::Alpaca {
         let (c, t, s) = (
             config.clone(),

@@ -107,6 +107,12 @@ pub trait Processor: Send {
     fn on_tick(&mut self, _now_nanos: i64, _out: &mut Emitter) -> Result<(), ProcessError> {
         Ok(())
     }
+
+    /// Called once when the runner stops, before its final commit: flush what is
+    /// buffered. Outputs emitted here are produced.
+    fn on_shutdown(&mut self, _out: &mut Emitter) -> Result<(), ProcessError> {
+        Ok(())
+    }
 }
 
 /// How a runner runs.
@@ -174,6 +180,8 @@ pub async fn run<P: Processor>(
     let mut assigned: BTreeSet<(String, i32)> = BTreeSet::new();
     // Per partition: outputs of offsets up to here were produced before a restart.
     let mut marks: BTreeMap<(String, i32), i64> = BTreeMap::new();
+    // Per partition: the last offset read, across batches (for the final commit).
+    let mut consumed: BTreeMap<(String, i32), i64> = BTreeMap::new();
     let label = [("processor", config.name.clone())];
     tracing::info!(processor = %config.name, group = %config.group, inputs = ?config.inputs, backend = bus.backend_name(), "processor starting");
 
@@ -198,6 +206,7 @@ pub async fn run<P: Processor>(
                     for (t, p) in tps {
                         processor.on_revoked(&t, p);
                         marks.remove(&(t.clone(), p));
+                        consumed.remove(&(t.clone(), p));
                         assigned.remove(&(t, p));
                     }
                 }
@@ -243,6 +252,7 @@ pub async fn run<P: Processor>(
                     dead.push(dead_letter(&codec, &config.name, &record, kind, reason)?);
                 }
             }
+            consumed.insert(tp.clone(), record.offset);
             last.insert(tp, record.offset);
         }
         if let Err(e) = processor.on_tick(now_nanos(), &mut emitter) {
@@ -284,6 +294,38 @@ pub async fn run<P: Processor>(
         metrics::histogram!(m::BATCH_SECONDS, &label).record(started.elapsed().as_secs_f64());
         metrics::counter!(m::RECORDS_IN, &label).increment(stats.records_in - in_before);
         metrics::counter!(m::REPLAYED, &label).increment(stats.replayed - replayed_before);
+    }
+    // A clean stop: let the processor flush, produce what it emits, and commit every
+    // partition it read up to what its state no longer needs.
+    if let Err(e) = processor.on_shutdown(&mut emitter) {
+        tracing::warn!(processor = %config.name, error = %e, "shutdown flush failed; uncommitted input will be read again");
+    } else {
+        let out = std::mem::take(&mut emitter.records);
+        stats.records_out += out.len() as u64;
+        let never = CancellationToken::new();
+        produce_until_acknowledged(&producer, &mut consumer, out, &config.name, &never).await?;
+        let positions: Vec<CommitPosition> = consumed
+            .iter()
+            .filter(|(tp, _)| assigned.contains(*tp))
+            .map(|((t, p), &offset)| {
+                let mark = marks
+                    .get(&(t.clone(), *p))
+                    .copied()
+                    .unwrap_or(-1)
+                    .max(offset);
+                CommitPosition {
+                    topic: t.clone(),
+                    partition: *p,
+                    offset: processor
+                        .replay_from(t, *p)
+                        .map_or(offset + 1, |r| r.min(offset + 1)),
+                    metadata: format!("{REPLAY_MARK}{mark}"),
+                }
+            })
+            .collect();
+        if let Err(e) = consumer.commit(&positions).await {
+            tracing::warn!(processor = %config.name, error = %e, "final commit failed; uncommitted input will be read again");
+        }
     }
     producer.flush(Duration::from_secs(10))?;
     tracing::info!(processor = %config.name, records_in = stats.records_in, records_out = stats.records_out, dead_letters = stats.dead_letters, "processor stopped after committing its work");

@@ -6,11 +6,15 @@
 //! - [`greeks`]: option quotes and the underlying's trades to implied volatility and
 //!   Greeks (`options.quotes.v1` + `market.trades.v1` to `analytics.greeks.v1`).
 //!
+//! - [`persist`]: every topic into the hot store and the Parquet history, exactly once
+//!   in effect.
+//!
 //! Each job is a [`finstream_bus::runner::Processor`] plus a config with
 //! `deny_unknown_fields`; [`ProcessorName`] is the registry the binary dispatches on.
 
 pub mod greeks;
 pub mod indicators;
+pub mod persist;
 
 use serde::{Deserialize, Serialize};
 
@@ -20,15 +24,21 @@ use serde::{Deserialize, Serialize};
 pub enum ProcessorName {
     Indicators,
     Greeks,
+    Persist,
 }
 
 impl ProcessorName {
-    pub const ALL: [ProcessorName; 2] = [ProcessorName::Indicators, ProcessorName::Greeks];
+    pub const ALL: [ProcessorName; 3] = [
+        ProcessorName::Indicators,
+        ProcessorName::Greeks,
+        ProcessorName::Persist,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ProcessorName::Indicators => "indicators",
             ProcessorName::Greeks => "greeks",
+            ProcessorName::Persist => "persist",
         }
     }
 
