@@ -120,30 +120,12 @@ pub async fn process(
             let processor =
                 IndicatorsProcessor::new(&config.indicators).map_err(anyhow::Error::msg)?;
             let rc = RunnerConfig::new("indicators", &[catalog::TRADES]);
-            let stats = runner::run(
-                transport.bus.clone(),
-                transport.codec.clone(),
-                transport.registry.clone(),
-                rc,
-                processor,
-                shutdown,
-            )
-            .await?;
-            tracing::info!(?stats, "indicators processor finished");
+            run_processor(transport, rc, processor, shutdown).await?;
         }
         ProcessorName::Greeks => {
             let processor = GreeksProcessor::new(&config.greeks).map_err(anyhow::Error::msg)?;
             let rc = RunnerConfig::new("greeks", &[catalog::TRADES, catalog::OPTION_QUOTES]);
-            let stats = runner::run(
-                transport.bus.clone(),
-                transport.codec.clone(),
-                transport.registry.clone(),
-                rc,
-                processor,
-                shutdown,
-            )
-            .await?;
-            tracing::info!(?stats, "greeks processor finished");
+            run_processor(transport, rc, processor, shutdown).await?;
         }
         ProcessorName::Persist => {
             let data = DataDir::open(&config.data.dir)?;
@@ -172,6 +154,17 @@ pub async fn persist(
     let inputs: Vec<&str> = CATALOG.iter().map(|t| t.name).collect();
     let mut rc = RunnerConfig::new("persist", &inputs);
     rc.batch_size = 20_000;
+    run_processor(transport, rc, processor, shutdown).await
+}
+
+/// Runs a processor on the transport's bus until shutdown, and logs what it did.
+async fn run_processor<P: runner::Processor>(
+    transport: &Transport,
+    rc: RunnerConfig,
+    processor: P,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let name = rc.name.clone();
     let stats = runner::run(
         transport.bus.clone(),
         transport.codec.clone(),
@@ -181,7 +174,7 @@ pub async fn persist(
         shutdown,
     )
     .await?;
-    tracing::info!(?stats, "persist processor finished");
+    tracing::info!(processor = %name, ?stats, "processor finished");
     Ok(())
 }
 

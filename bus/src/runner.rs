@@ -269,22 +269,7 @@ pub async fn run<P: Processor>(
 
         let positions: Vec<CommitPosition> = last
             .iter()
-            .map(|((t, p), &offset)| {
-                let mark = marks
-                    .get(&(t.clone(), *p))
-                    .copied()
-                    .unwrap_or(-1)
-                    .max(offset);
-                let resume = processor
-                    .replay_from(t, *p)
-                    .map_or(offset + 1, |r| r.min(offset + 1));
-                CommitPosition {
-                    topic: t.clone(),
-                    partition: *p,
-                    offset: resume,
-                    metadata: format!("{REPLAY_MARK}{mark}"),
-                }
-            })
+            .map(|(tp, &offset)| commit_position(&processor, &marks, tp, offset))
             .collect();
         consumer.commit(&positions).await?;
         if !positions.is_empty() {
@@ -307,21 +292,7 @@ pub async fn run<P: Processor>(
         let positions: Vec<CommitPosition> = consumed
             .iter()
             .filter(|(tp, _)| assigned.contains(*tp))
-            .map(|((t, p), &offset)| {
-                let mark = marks
-                    .get(&(t.clone(), *p))
-                    .copied()
-                    .unwrap_or(-1)
-                    .max(offset);
-                CommitPosition {
-                    topic: t.clone(),
-                    partition: *p,
-                    offset: processor
-                        .replay_from(t, *p)
-                        .map_or(offset + 1, |r| r.min(offset + 1)),
-                    metadata: format!("{REPLAY_MARK}{mark}"),
-                }
-            })
+            .map(|(tp, &offset)| commit_position(&processor, &marks, tp, offset))
             .collect();
         if let Err(e) = consumer.commit(&positions).await {
             tracing::warn!(processor = %config.name, error = %e, "final commit failed; uncommitted input will be read again");
@@ -330,6 +301,29 @@ pub async fn run<P: Processor>(
     producer.flush(Duration::from_secs(10))?;
     tracing::info!(processor = %config.name, records_in = stats.records_in, records_out = stats.records_out, dead_letters = stats.dead_letters, "processor stopped after committing its work");
     Ok(stats)
+}
+
+/// Where a partition resumes after `offset` was processed: the next offset, or earlier
+/// if the processor's state still needs older input; the replay mark rides along.
+fn commit_position<P: Processor>(
+    processor: &P,
+    marks: &BTreeMap<(String, i32), i64>,
+    (topic, partition): &(String, i32),
+    offset: i64,
+) -> CommitPosition {
+    let mark = marks
+        .get(&(topic.clone(), *partition))
+        .copied()
+        .unwrap_or(-1)
+        .max(offset);
+    CommitPosition {
+        topic: topic.clone(),
+        partition: *partition,
+        offset: processor
+            .replay_from(topic, *partition)
+            .map_or(offset + 1, |r| r.min(offset + 1)),
+        metadata: format!("{REPLAY_MARK}{mark}"),
+    }
 }
 
 async fn handle<P: Processor>(

@@ -13,7 +13,7 @@ use datafusion::arrow::array::{
     ListBuilder, RecordBatch, StringBuilder, TimestampNanosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use finstream_schemas::{Event, EventKind, OptionRight, catalog};
+use finstream_schemas::{ChatAction, Event, EventKind, OptionRight, catalog};
 use std::sync::{Arc, LazyLock};
 
 /// A table of the history.
@@ -589,31 +589,33 @@ fn greeks(events: &[&Event]) -> Result<Vec<ArrayRef>, StorageError> {
 
 fn chat_messages(events: &[&Event]) -> Result<Vec<ArrayRef>, StorageError> {
     let n = events.len();
-    let mut b: [StringBuilder; 10] = std::array::from_fn(|_| StringBuilder::with_capacity(n, n));
+    // Every column after the room and the time is text.
+    let mut room = StringBuilder::with_capacity(n, n * 8);
     let mut time = utc_ts(n);
+    let mut text: [StringBuilder; 8] = std::array::from_fn(|_| StringBuilder::with_capacity(n, n));
     for e in events {
         let Event::ChatMessage(m) = e else {
             return Err(wrong_kind("chat_messages", e));
         };
+        room.append_value(&m.room);
         time.append_value(m.event_time);
-        b[0].append_value(&m.room);
-        b[2].append_value(&m.user);
-        b[3].append_value(format!("{:?}", m.action).to_lowercase());
-        b[4].append_value(&m.role);
-        b[5].append_value(&m.content);
-        b[6].append_value(&m.context_json);
-        b[7].append_option(m.target_id.as_deref());
-        b[8].append_option(m.thread_parent.as_deref());
-        b[9].append_value(&m.id);
+        let action = match m.action {
+            ChatAction::Post => "post",
+            ChatAction::Edit => "edit",
+            ChatAction::Delete => "delete",
+            ChatAction::React => "react",
+        };
+        text[0].append_value(&m.user);
+        text[1].append_value(action);
+        text[2].append_value(&m.role);
+        text[3].append_value(&m.content);
+        text[4].append_value(&m.context_json);
+        text[5].append_option(m.target_id.as_deref());
+        text[6].append_option(m.thread_parent.as_deref());
+        text[7].append_value(&m.id);
     }
-    let mut cols: Vec<ArrayRef> = Vec::with_capacity(10);
-    for (i, builder) in b.iter_mut().enumerate() {
-        if i == 1 {
-            cols.push(Arc::new(time.finish()));
-        } else {
-            cols.push(Arc::new(builder.finish()));
-        }
-    }
+    let mut cols: Vec<ArrayRef> = vec![Arc::new(room.finish()), Arc::new(time.finish())];
+    cols.extend(text.iter_mut().map(|b| Arc::new(b.finish()) as ArrayRef));
     Ok(cols)
 }
 

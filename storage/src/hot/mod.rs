@@ -17,10 +17,12 @@ pub use scylla::{ScyllaConfig, ScyllaStore};
 
 use crate::StorageError;
 use finstream_schemas::{
-    Bar, ChatMessage, Codec, DocumentChunk, DocumentIngest, Event, EventKind, GreeksUpdate,
+    AvroEvent, Bar, ChatMessage, Codec, DocumentChunk, DocumentIngest, Event, GreeksUpdate,
     IndicatorUpdate, OptionQuote, Quote, TimestampNanos, Trade,
 };
 use rows::{NANOS_PER_DAY, day_of, rows_of, symbol_day};
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// A bound on clustering keys, in their encoded form.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,50 +157,61 @@ impl HotStore {
     /// Writes events idempotently: writing the same events again, in any order, leaves
     /// the same state.
     pub async fn write(&self, events: &[Event]) -> Result<(), StorageError> {
-        let mut rows = Vec::with_capacity(events.len() * 2);
-        for e in events {
-            let payload = self
-                .codec()
-                .encode_event(e)
-                .map_err(|err| StorageError::Internal {
-                    message: format!("encoding a {:?} for the store: {err}", e.kind()),
-                })?;
+        // Rows keyed by where they go. A versioned row keeps only the newest version seen
+        // in the batch (ties: the first), so a thousand trades of one symbol update its
+        // latest trade once; every other row is written as is.
+        let mut kept: Vec<(rows::Row, usize)> = Vec::with_capacity(events.len() * 2);
+        let mut newest: HashMap<(Space, String, Cluster), usize> = HashMap::new();
+        for (i, e) in events.iter().enumerate() {
             for r in rows_of(e) {
-                rows.push((
-                    r.space,
-                    r.partition.into_bytes(),
-                    encode_cluster(&r.cluster),
-                    r.version,
-                    payload.clone(),
-                ));
+                if !r.space.versioned() {
+                    kept.push((r, i));
+                    continue;
+                }
+                match newest.entry((r.space, r.partition.clone(), r.cluster.clone())) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(kept.len());
+                        kept.push((r, i));
+                    }
+                    Entry::Occupied(slot) => {
+                        let at = *slot.get();
+                        if r.version > kept[at].0.version {
+                            kept[at] = (r, i);
+                        }
+                    }
+                }
             }
         }
-        if rows.is_empty() {
+        if kept.is_empty() {
             return Ok(());
         }
-        // A batch of a thousand trades of one symbol updates its latest trade once.
-        let mut newest: std::collections::HashMap<(Space, Vec<u8>, Vec<u8>), i64> =
-            std::collections::HashMap::new();
-        for (space, p, c, version, _) in rows.iter().filter(|r| r.0.versioned()) {
-            let v = newest
-                .entry((*space, p.clone(), c.clone()))
-                .or_insert(*version);
-            *v = (*v).max(*version);
-        }
-        rows.retain(|(space, p, c, version, _)| {
-            if !space.versioned() {
-                return true;
-            }
-            let key = (*space, p.clone(), c.clone());
-            match newest.get(&key) {
-                // Keep the first row with the newest version, drop the rest.
-                Some(&v) if v == *version => {
-                    newest.remove(&key);
-                    true
+        // Each event is encoded once, however many rows it fills.
+        let mut payloads: Vec<Option<Vec<u8>>> = vec![None; events.len()];
+        let mut rows: Vec<WriteRow> = Vec::with_capacity(kept.len());
+        for (r, i) in kept {
+            let payload = match &payloads[i] {
+                Some(p) => p.clone(),
+                None => {
+                    let p = self.codec().encode_event(&events[i]).map_err(|err| {
+                        StorageError::Internal {
+                            message: format!(
+                                "encoding a {:?} for the store: {err}",
+                                events[i].kind()
+                            ),
+                        }
+                    })?;
+                    payloads[i] = Some(p.clone());
+                    p
                 }
-                _ => false,
-            }
-        });
+            };
+            rows.push((
+                r.space,
+                r.partition.into_bytes(),
+                encode_cluster(&r.cluster),
+                r.version,
+                payload,
+            ));
+        }
         match self {
             HotStore::Embedded(s, _) => s.put(rows).await,
             HotStore::Scylla(s, _) => s.put(rows).await,
@@ -222,32 +235,42 @@ impl HotStore {
         }
     }
 
-    fn decode<T>(
-        &self,
-        kind: EventKind,
-        rows: Vec<StoredRow>,
-        pick: impl Fn(Event) -> Option<T>,
-    ) -> Result<Vec<T>, StorageError> {
+    fn decode<T: AvroEvent>(&self, rows: Vec<StoredRow>) -> Result<Vec<T>, StorageError> {
         rows.into_iter()
             .map(|r| {
-                let e = self.codec().decode_event(kind, &r.payload).map_err(|err| {
-                    StorageError::Internal {
-                        message: format!("decoding a stored {kind:?}: {err}"),
-                    }
-                })?;
-                pick(e).ok_or_else(|| StorageError::Internal {
-                    message: format!("a stored row is not a {kind:?}"),
-                })
+                self.codec()
+                    .decode::<T>(&r.payload)
+                    .map_err(|err| StorageError::Internal {
+                        message: format!("decoding a stored {:?}: {err}", T::KIND),
+                    })
             })
             .collect()
     }
 
-    async fn latest<T>(
+    /// Every row of one partition, decoded, in clustering order.
+    async fn partition<T: AvroEvent>(
         &self,
         space: Space,
-        kind: EventKind,
+        partition: String,
+    ) -> Result<Vec<T>, StorageError> {
+        let rows = self
+            .scan(
+                space,
+                partition,
+                Bound::Unbounded,
+                Bound::Unbounded,
+                false,
+                usize::MAX,
+            )
+            .await?;
+        self.decode(rows)
+    }
+
+    /// The one row of a single-row partition (latest trade, a document).
+    async fn single<T: AvroEvent>(
+        &self,
+        space: Space,
         partition: &str,
-        pick: impl Fn(Event) -> Option<T>,
     ) -> Result<Option<T>, StorageError> {
         let rows = self
             .scan(
@@ -259,28 +282,20 @@ impl HotStore {
                 1,
             )
             .await?;
-        Ok(self.decode(kind, rows, pick)?.into_iter().next())
+        Ok(self.decode(rows)?.into_iter().next())
     }
 
     pub async fn latest_trade(&self, symbol: &str) -> Result<Option<Trade>, StorageError> {
-        self.latest(Space::LatestTrade, EventKind::Trade, symbol, |e| match e {
-            Event::Trade(t) => Some(t),
-            _ => None,
-        })
-        .await
+        self.single(Space::LatestTrade, symbol).await
     }
 
     pub async fn latest_quote(&self, symbol: &str) -> Result<Option<Quote>, StorageError> {
-        self.latest(Space::LatestQuote, EventKind::Quote, symbol, |e| match e {
-            Event::Quote(q) => Some(q),
-            _ => None,
-        })
-        .await
+        self.single(Space::LatestQuote, symbol).await
     }
 
     /// Rows of a (symbol, day)-partitioned space in `[from, to)`, oldest first, at most
     /// `limit`, starting after `after` (time, id) when paging.
-    async fn ticks(
+    async fn ticks<T: AvroEvent>(
         &self,
         space: Space,
         symbol: &str,
@@ -288,7 +303,7 @@ impl HotStore {
         to: TimestampNanos,
         after: Option<(TimestampNanos, String)>,
         limit: usize,
-    ) -> Result<Vec<StoredRow>, StorageError> {
+    ) -> Result<Vec<T>, StorageError> {
         let mut out = Vec::new();
         let start = after.as_ref().map_or(from, |(t, _)| *t.max(&from));
         for day in day_of(start)..=day_of(to.saturating_sub(1)) {
@@ -314,7 +329,7 @@ impl HotStore {
                 .await?;
             out.extend(rows);
         }
-        Ok(out)
+        self.decode(out)
     }
 
     /// Trades of a symbol in `[from, to)`, oldest first; `after` continues a page.
@@ -326,13 +341,8 @@ impl HotStore {
         after: Option<(TimestampNanos, String)>,
         limit: usize,
     ) -> Result<Vec<Trade>, StorageError> {
-        let rows = self
-            .ticks(Space::Trades, symbol, from, to, after, limit)
-            .await?;
-        self.decode(EventKind::Trade, rows, |e| match e {
-            Event::Trade(t) => Some(t),
-            _ => None,
-        })
+        self.ticks(Space::Trades, symbol, from, to, after, limit)
+            .await
     }
 
     /// Quotes of a symbol in `[from, to)`, oldest first; `after` continues a page.
@@ -344,13 +354,8 @@ impl HotStore {
         after: Option<(TimestampNanos, String)>,
         limit: usize,
     ) -> Result<Vec<Quote>, StorageError> {
-        let rows = self
-            .ticks(Space::Quotes, symbol, from, to, after, limit)
-            .await?;
-        self.decode(EventKind::Quote, rows, |e| match e {
-            Event::Quote(q) => Some(q),
-            _ => None,
-        })
+        self.ticks(Space::Quotes, symbol, from, to, after, limit)
+            .await
     }
 
     /// Bars of a symbol and timeframe starting in `[from, to)`, oldest first, newest
@@ -397,10 +402,7 @@ impl HotStore {
         if newest {
             rows.reverse();
         }
-        self.decode(EventKind::Bar, rows, |e| match e {
-            Event::Bar(b) => Some(b),
-            _ => None,
-        })
+        self.decode(rows)
     }
 
     /// The latest update of every indicator of a symbol and timeframe.
@@ -409,56 +411,19 @@ impl HotStore {
         symbol: &str,
         timeframe: &str,
     ) -> Result<Vec<IndicatorUpdate>, StorageError> {
-        let rows = self
-            .scan(
-                Space::Indicators,
-                format!("{symbol}/{timeframe}"),
-                Bound::Unbounded,
-                Bound::Unbounded,
-                false,
-                usize::MAX,
-            )
-            .await?;
-        self.decode(EventKind::IndicatorUpdate, rows, |e| match e {
-            Event::IndicatorUpdate(u) => Some(u),
-            _ => None,
-        })
+        self.partition(Space::Indicators, format!("{symbol}/{timeframe}"))
+            .await
     }
 
     /// The latest quote of every option contract of an underlying.
     pub async fn option_quotes(&self, underlying: &str) -> Result<Vec<OptionQuote>, StorageError> {
-        let rows = self
-            .scan(
-                Space::OptionQuotes,
-                underlying.to_string(),
-                Bound::Unbounded,
-                Bound::Unbounded,
-                false,
-                usize::MAX,
-            )
-            .await?;
-        self.decode(EventKind::OptionQuote, rows, |e| match e {
-            Event::OptionQuote(q) => Some(q),
-            _ => None,
-        })
+        self.partition(Space::OptionQuotes, underlying.to_string())
+            .await
     }
 
     /// The latest Greeks of every option contract of an underlying.
     pub async fn greeks(&self, underlying: &str) -> Result<Vec<GreeksUpdate>, StorageError> {
-        let rows = self
-            .scan(
-                Space::Greeks,
-                underlying.to_string(),
-                Bound::Unbounded,
-                Bound::Unbounded,
-                false,
-                usize::MAX,
-            )
-            .await?;
-        self.decode(EventKind::GreeksUpdate, rows, |e| match e {
-            Event::GreeksUpdate(g) => Some(g),
-            _ => None,
-        })
+        self.partition(Space::Greeks, underlying.to_string()).await
     }
 
     /// A page of a room's history, oldest first within the page.
@@ -480,40 +445,15 @@ impl HotStore {
         if reverse {
             rows.reverse();
         }
-        self.decode(EventKind::ChatMessage, rows, |e| match e {
-            Event::ChatMessage(m) => Some(m),
-            _ => None,
-        })
+        self.decode(rows)
     }
 
     pub async fn document(&self, id: &str) -> Result<Option<DocumentIngest>, StorageError> {
-        self.latest(
-            Space::Documents,
-            EventKind::DocumentIngest,
-            id,
-            |e| match e {
-                Event::DocumentIngest(d) => Some(d),
-                _ => None,
-            },
-        )
-        .await
+        self.single(Space::Documents, id).await
     }
 
     pub async fn chunks(&self, document_id: &str) -> Result<Vec<DocumentChunk>, StorageError> {
-        let rows = self
-            .scan(
-                Space::Chunks,
-                document_id.to_string(),
-                Bound::Unbounded,
-                Bound::Unbounded,
-                false,
-                usize::MAX,
-            )
-            .await?;
-        self.decode(EventKind::DocumentChunk, rows, |e| match e {
-            Event::DocumentChunk(c) => Some(c),
-            _ => None,
-        })
+        self.partition(Space::Chunks, document_id.to_string()).await
     }
 
     /// Whether the backend answers (readiness).

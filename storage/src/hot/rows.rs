@@ -89,7 +89,7 @@ pub struct Row {
 }
 
 /// A clustering key: what orders rows inside a partition.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Cluster {
     None,
     /// Time then id (trades, quotes).
