@@ -106,6 +106,12 @@ impl KafkaProducer {
             .set("linger.ms", "5")
             .set("compression.type", "lz4")
             .set("message.timeout.ms", "60000")
+            // Processor checkpoints are single records of up to CHECKPOINT_MAX_BYTES (their
+            // topic takes them); everything else stays far below librdkafka's 1 MB default.
+            .set(
+                "message.max.bytes",
+                (finstream_schemas::catalog::CHECKPOINT_MAX_BYTES + 64 * 1024).to_string(),
+            )
             .create()
             .map_err(|e| BusError::Config(e.to_string()))?;
         Ok(Self {
@@ -623,17 +629,28 @@ pub async fn create_topics(
         .iter()
         .map(|s| s.retention_ms.unwrap_or(-1).to_string())
         .collect();
+    let max_bytes: Vec<Option<String>> = specs
+        .iter()
+        .map(|s| s.max_record_bytes.map(|b| b.to_string()))
+        .collect();
     let topics: Vec<NewTopic<'_>> = specs
         .iter()
         .zip(&names)
-        .zip(&retention)
-        .map(|((s, name), ret)| {
-            NewTopic::new(
+        .zip(retention.iter().zip(&max_bytes))
+        .map(|((s, name), (ret, max))| {
+            let mut topic = NewTopic::new(
                 name,
                 s.partitions,
                 TopicReplication::Fixed(config.replication_factor),
             )
-            .set("retention.ms", ret)
+            .set("retention.ms", ret);
+            if s.compacted {
+                topic = topic.set("cleanup.policy", "compact");
+            }
+            if let Some(max) = max {
+                topic = topic.set("max.message.bytes", max);
+            }
+            topic
         })
         .collect();
     let opts = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
@@ -669,6 +686,58 @@ pub async fn create_topics(
     .await
     .map_err(|e| BusError::Kafka(e.to_string()))??;
     Ok(out)
+}
+
+/// The record at `offset` of one partition, read by a short-lived consumer assigned there
+/// (no group), or None if the partition no longer holds it (expired, or compacted away).
+/// Blocking.
+pub fn read_at(
+    config: &KafkaConfig,
+    topic: &str,
+    partition: i32,
+    offset: i64,
+    timeout: Duration,
+) -> Result<Option<Record>, BusError> {
+    let physical = config.physical(topic);
+    let consumer: BaseConsumer = config
+        .client_config()
+        .set(
+            "group.id",
+            format!("finstream.read-at.{}", std::process::id()),
+        )
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("isolation.level", "read_committed")
+        // Checkpoints can be large single records.
+        .set(
+            "receive.message.max.bytes",
+            (2 * finstream_schemas::catalog::CHECKPOINT_MAX_BYTES).to_string(),
+        )
+        .set(
+            "fetch.max.bytes",
+            (finstream_schemas::catalog::CHECKPOINT_MAX_BYTES + 1024 * 1024).to_string(),
+        )
+        .create()
+        .map_err(|e| BusError::Config(e.to_string()))?;
+    let (low, high) = consumer.fetch_watermarks(&physical, partition, timeout)?;
+    if offset < low || offset >= high {
+        return Ok(None);
+    }
+    let mut tpl = TopicPartitionList::new();
+    tpl.add_partition_offset(&physical, partition, Offset::Offset(offset))?;
+    consumer.assign(&tpl)?;
+    let deadline = std::time::Instant::now() + timeout;
+    while std::time::Instant::now() < deadline {
+        match consumer.poll(Duration::from_millis(200)) {
+            Some(Ok(m)) if m.offset() == offset => return Ok(Some(own(config, &m))),
+            // Compaction removed it: the partition goes on past the offset.
+            Some(Ok(m)) if m.offset() > offset => return Ok(None),
+            Some(Ok(_)) => {}
+            Some(Err(e)) => return Err(e.into()),
+            None => {}
+        }
+    }
+    Err(BusError::Timeout(timeout, "a record at a given offset"))
 }
 
 /// Describes the catalog's topics as they exist on the cluster (missing ones are absent).
