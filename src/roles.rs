@@ -118,7 +118,9 @@ pub async fn process(
         ProcessorName::Indicators => {
             let processor =
                 IndicatorsProcessor::new(&config.indicators).map_err(anyhow::Error::msg)?;
-            let rc = RunnerConfig::new("indicators", &[catalog::TRADES]);
+            let mut rc = RunnerConfig::new("indicators", &[catalog::TRADES]);
+            rc.checkpoint_interval =
+                Duration::from_millis(config.indicators.checkpoint_interval_ms);
             let stats = runner::run(
                 transport.bus.clone(),
                 transport.codec.clone(),
@@ -396,9 +398,11 @@ pub async fn topics(config: &Config, command: &crate::cli::TopicsCommand) -> any
                 "topic", "event", "partitions", "retention"
             );
             for t in CATALOG {
-                let retention = t
-                    .retention_ms
-                    .map_or("forever".to_string(), |ms| format!("{}d", ms / 86_400_000));
+                let retention = match t.retention_ms {
+                    _ if t.compacted => "compacted".to_string(),
+                    None => "forever".to_string(),
+                    Some(ms) => format!("{}d", ms / 86_400_000),
+                };
                 println!(
                     "{:<26} {:<16} {:>10} {:>14}  {}",
                     t.name,
