@@ -306,14 +306,39 @@ pub async fn ingest_alpaca(
             stream::run(&options_cfg, options_tx, s).await
         }))
     };
-    let stream_shutdown = shutdown.clone();
-    let stream_cfg = cfg.clone();
-    let streaming =
-        tokio::spawn(async move { stream::run(&stream_cfg, tx, stream_shutdown).await });
+    // Option chains polled from the snapshots go straight to the bus; a fatal error there
+    // (keys, plan) stops the whole ingest.
+    let chains = if cfg.option_chains.is_empty() {
+        None
+    } else {
+        let (chain_cfg, producer, codec, s) = (
+            cfg.clone(),
+            transport.bus.producer()?,
+            transport.codec.clone(),
+            shutdown.clone(),
+        );
+        Some(tokio::spawn(async move {
+            let result =
+                finstream_sources::alpaca::chain::run(&chain_cfg, producer, codec, s.clone()).await;
+            if result.is_err() {
+                s.cancel();
+            }
+            result
+        }))
+    };
+    let streaming = if cfg.symbols.is_empty() {
+        drop(tx);
+        None
+    } else {
+        let (stream_cfg, stream_shutdown) = (cfg.clone(), shutdown.clone());
+        Some(tokio::spawn(async move {
+            stream::run(&stream_cfg, tx, stream_shutdown).await
+        }))
+    };
     let producer = transport.bus.producer()?;
     let codec = transport.codec.clone();
     let mut produced = 0u64;
-    tracing::info!(symbols = ?cfg.symbols, feed = %cfg.feed, "alpaca ingest started");
+    tracing::info!(symbols = ?cfg.symbols, feed = %cfg.feed, option_chains = ?cfg.option_chains, "alpaca ingest started");
     while let Some(first) = rx.recv().await {
         // Batch whatever else is already waiting, then produce it in one go.
         let mut batch = vec![first];
@@ -350,11 +375,20 @@ pub async fn ingest_alpaca(
     if let Some(options) = options_streaming {
         options.await??;
     }
-    let stats = streaming.await??;
-    println!(
-        "produced {produced} events from alpaca ({} connections, {} backfilled trades)",
-        stats.connections, stats.backfilled_trades
-    );
+    if let Some(streaming) = streaming {
+        let stats = streaming.await??;
+        println!(
+            "produced {produced} events from alpaca's stream ({} connections, {} backfilled trades)",
+            stats.connections, stats.backfilled_trades
+        );
+    }
+    if let Some(chains) = chains {
+        let stats = chains.await??;
+        println!(
+            "produced {} option quotes from {} polls of the chain snapshots ({} unchanged, {} without a quote, {} failed polls)",
+            stats.published, stats.polls, stats.unchanged, stats.skipped, stats.failed
+        );
+    }
     Ok(())
 }
 
