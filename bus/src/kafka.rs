@@ -4,7 +4,7 @@
 
 use crate::error::BusError;
 use crate::record::{CommitPosition, Delivery, OutRecord, Rebalance, Record, StartFrom};
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use finstream_schemas::TopicSpec;
 use parking_lot::Mutex;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -297,13 +297,54 @@ impl std::fmt::Debug for KafkaConsumer {
     }
 }
 
+/// Fetch settings of every consumer; `kafka.properties` still overrides them.
+///
+/// - `fetch.queue.backoff.ms`: librdkafka stops fetching a partition once its local queue
+///   holds `queued.min.messages`, then waits this long (1 s by default) before asking
+///   again, so a consumer that drains its queue within that second idles for the rest of
+///   it. Reading 1,000,000 trades over 6 partitions with the broker on the same 2 cores:
+///   about 210,000 records/s with the default, 1.1 to 1.6 million with 10 ms.
+/// - `max.partition.fetch.bytes`: fewer, larger fetches; each request costs the broker more
+///   than its bytes.
+const FETCHING: [(&str, &str); 3] = [
+    ("fetch.wait.max.ms", "20"),
+    ("fetch.queue.backoff.ms", "10"),
+    ("max.partition.fetch.bytes", "4194304"),
+];
+
+fn tune_fetching(client: &mut ClientConfig) -> &mut ClientConfig {
+    for (key, value) in FETCHING {
+        if client.get(key).is_none() {
+            client.set(key, value);
+        }
+    }
+    client
+}
+
 fn own<M: Message>(config: &KafkaConfig, m: &M) -> Record {
+    own_into(config, m, &mut BytesMut::new())
+}
+
+/// Payloads and keys of one batch are copied into shared chunks of this size, one
+/// allocation per chunk instead of two per record.
+const ARENA_CHUNK: usize = 256 * 1024;
+
+/// `bytes` as a slice of the current chunk of `arena`.
+fn copy_into(arena: &mut BytesMut, bytes: &[u8]) -> Bytes {
+    if arena.capacity() - arena.len() < bytes.len() {
+        *arena = BytesMut::with_capacity(ARENA_CHUNK.max(bytes.len()));
+    }
+    arena.extend_from_slice(bytes);
+    arena.split().freeze()
+}
+
+fn own_into<M: Message>(config: &KafkaConfig, m: &M, arena: &mut BytesMut) -> Record {
     Record {
         topic: config.logical(m.topic()).to_string(),
         partition: m.partition(),
         offset: m.offset(),
-        key: m.key().map(Bytes::copy_from_slice),
-        payload: m.payload().map(Bytes::copy_from_slice).unwrap_or_default(),
+        key: m.key().map(|k| copy_into(arena, k)),
+        payload: m.payload().map(|p| copy_into(arena, p)).unwrap_or_default(),
         timestamp_ms: m.timestamp().to_millis().unwrap_or(0),
     }
 }
@@ -322,16 +363,16 @@ impl KafkaConsumer {
             start,
             next: Mutex::new(HashMap::new()),
         };
-        let consumer: BaseConsumer<RebalanceLog> = config
-            .client_config()
+        let mut client = config.client_config();
+        client
             .set(
                 "group.id",
                 format!("finstream.reader.{}", std::process::id()),
             )
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
-            .set("isolation.level", "read_committed")
-            .set("fetch.wait.max.ms", "20")
+            .set("isolation.level", "read_committed");
+        let consumer: BaseConsumer<RebalanceLog> = tune_fetching(&mut client)
             .create_with_context(context)
             .map_err(|e| BusError::Config(e.to_string()))?;
         let timeout = Duration::from_secs(10);
@@ -402,7 +443,7 @@ impl KafkaConsumer {
         if let Some(id) = &config.group_instance_id {
             client.set("group.instance.id", id);
         }
-        let consumer: BaseConsumer<RebalanceLog> = client
+        client
             .set("group.id", group)
             .set("enable.auto.commit", "false")
             .set("enable.auto.offset.store", "false")
@@ -410,9 +451,9 @@ impl KafkaConsumer {
             .set("isolation.level", "read_committed")
             .set("session.timeout.ms", "10000")
             .set("heartbeat.interval.ms", "1000")
-            .set("fetch.wait.max.ms", "20")
             // Notice topics created after the subscription within seconds, not minutes.
-            .set("topic.metadata.refresh.interval.ms", "5000")
+            .set("topic.metadata.refresh.interval.ms", "5000");
+        let consumer: BaseConsumer<RebalanceLog> = tune_fetching(&mut client)
             .create_with_context(context)
             .map_err(|e| BusError::Config(e.to_string()))?;
         let physical: Vec<String> = topics.iter().map(|t| config.physical(t)).collect();
@@ -442,14 +483,18 @@ impl KafkaConsumer {
         let config = Arc::clone(&self.config);
         let out = tokio::task::spawn_blocking(move || -> Result<Vec<Record>, BusError> {
             let mut out = Vec::new();
+            let mut arena = BytesMut::new();
             match consumer.poll(wait) {
                 None => return Ok(out),
                 Some(Err(e)) => return Err(e.into()),
-                Some(Ok(m)) => out.push(own(&config, &m)),
+                Some(Ok(m)) => {
+                    out.reserve(max.min(4_096));
+                    out.push(own_into(&config, &m, &mut arena));
+                }
             }
             while out.len() < max {
                 match consumer.poll(Duration::ZERO) {
-                    Some(Ok(m)) => out.push(own(&config, &m)),
+                    Some(Ok(m)) => out.push(own_into(&config, &m, &mut arena)),
                     Some(Err(e)) => {
                         // Records already taken from the queue must not be dropped: hand
                         // them over and let the next poll report the error again.

@@ -16,6 +16,7 @@
 //! A run's clock starts when the processor sees its first trade (so group joins and
 //! topic metadata are not counted) and stops when the runner returns after producing and
 //! committing the last batch. `FINSTREAM_BENCH_TRADES` changes the 1,000,000 trades per run.
+//! The Kafka topics (prefix `bench<pid>.`) are deleted at the end.
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use finstream_bus::runner::{self, Emitter, Input, ProcessError, Processor, RunnerConfig};
@@ -30,7 +31,10 @@ use tokio_util::sync::CancellationToken;
 const SYMBOLS: usize = 500;
 
 fn trades(n: usize) -> Vec<Trade> {
-    let t0 = 1_704_205_800_000_000_000i64;
+    // Event times from the current minute on: Kafka's time-based retention deletes records
+    // stamped further back than the topic keeps (7 days for trades), mid-run.
+    let minute = 60_000_000_000;
+    let t0 = finstream_schemas::now_nanos() / minute * minute;
     (0..n)
         .map(|i| {
             let s = i % SYMBOLS;
@@ -250,8 +254,32 @@ fn throughput(c: &mut Criterion) {
                 })
             })
         });
+        rt.block_on(delete_topics(&cfg));
     }
     group.finish();
+}
+
+/// Deletes the bench's topics, so that runs do not pile up data on the broker.
+async fn delete_topics(cfg: &KafkaConfig) {
+    use rdkafka::admin::{AdminClient, AdminOptions};
+    use rdkafka::client::DefaultClientContext;
+    let Ok(admin) = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &cfg.brokers)
+        .create::<AdminClient<DefaultClientContext>>()
+    else {
+        return;
+    };
+    let names: Vec<String> = finstream_schemas::CATALOG
+        .iter()
+        .map(|t| cfg.physical(t.name))
+        .collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    if let Err(e) = admin.delete_topics(&refs, &AdminOptions::new()).await {
+        eprintln!(
+            "could not delete the bench topics {}*: {e}",
+            cfg.topic_prefix
+        );
+    }
 }
 
 criterion_group!(benches, throughput);
