@@ -234,8 +234,9 @@ pub enum IngestCommand {
         speed: String,
     },
     /// Alpaca's real-time stock stream (trades and quotes of alpaca.symbols), with
-    /// reconnects and gap backfill. Keys: alpaca.key_id/secret_key or APCA_API_KEY_ID and
-    /// APCA_API_SECRET_KEY.
+    /// reconnects and gap backfill, and the option chains of alpaca.option_chains polled
+    /// from the snapshots every alpaca.option_chain_poll_ms into options.quotes.v1. Keys:
+    /// alpaca.key_id/secret_key or APCA_API_KEY_ID and APCA_API_SECRET_KEY.
     Alpaca {
         /// Symbols to stream (overrides alpaca.symbols), comma-separated.
         #[arg(long, value_delimiter = ',')]

@@ -206,4 +206,34 @@ mod tests {
         });
         assert!(Config::load(Some(Path::new("/nonexistent/finstream.toml"))).is_err());
     }
+
+    #[test]
+    fn the_indicator_set_patterns_and_movements_come_from_the_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("f.toml");
+        std::fs::write(
+            &path,
+            "[indicators]\nindicators = [\"ema(50)\", \"macd(12,26,9)\"]\npatterns = [\"all\"]\n\
+             checkpoint_interval_ms = 2500\n[indicators.movement]\nlookback = 10\n",
+        )
+        .expect("write");
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("FINSTREAM__INDICATORS__MOVEMENT__GAP_THRESHOLD", "0.02");
+            let c = Config::load(Some(&path)).expect("loads");
+            assert_eq!(c.indicators.indicators, vec!["ema(50)", "macd(12,26,9)"]);
+            assert_eq!(c.indicators.patterns, vec!["all"]);
+            assert_eq!(c.indicators.checkpoint_interval_ms, 2500);
+            assert_eq!(c.indicators.movement.lookback, 10);
+            assert_eq!(c.indicators.movement.gap_threshold, 0.02);
+            assert!(
+                c.indicators.movement.enabled,
+                "unset keys keep their defaults"
+            );
+            assert_eq!(c.indicators.timeframes.len(), 6);
+            jail.set_env("FINSTREAM__INDICATORS__MOVEMENT__LOOKBAK", "3");
+            let err = Config::load(Some(&path)).expect_err("unknown key");
+            assert!(format!("{err:#}").contains("lookbak"), "{err:#}");
+            Ok(())
+        });
+    }
 }

@@ -119,7 +119,9 @@ pub async fn process(
         ProcessorName::Indicators => {
             let processor =
                 IndicatorsProcessor::new(&config.indicators).map_err(anyhow::Error::msg)?;
-            let rc = RunnerConfig::new("indicators", &[catalog::TRADES]);
+            let mut rc = RunnerConfig::new("indicators", &[catalog::TRADES]);
+            rc.checkpoint_interval =
+                Duration::from_millis(config.indicators.checkpoint_interval_ms);
             run_processor(transport, rc, processor, shutdown).await?;
         }
         ProcessorName::Greeks => {
@@ -141,7 +143,8 @@ pub async fn process(
     Ok(())
 }
 
-/// Runs the persist processor over every topic into `store` and `history`.
+/// Runs the persist processor over every topic but the processors' own checkpoints
+/// into `store` and `history`.
 pub async fn persist(
     config: &Config,
     transport: &Transport,
@@ -151,7 +154,11 @@ pub async fn persist(
 ) -> anyhow::Result<()> {
     let processor = PersistProcessor::new(config.persist.clone(), store, history)
         .map_err(anyhow::Error::msg)?;
-    let inputs: Vec<&str> = CATALOG.iter().map(|t| t.name).collect();
+    let inputs: Vec<&str> = CATALOG
+        .iter()
+        .map(|t| t.name)
+        .filter(|&name| name != catalog::CHECKPOINTS)
+        .collect();
     let mut rc = RunnerConfig::new("persist", &inputs);
     rc.batch_size = 20_000;
     run_processor(transport, rc, processor, shutdown).await
@@ -429,14 +436,39 @@ pub async fn ingest_alpaca(
             stream::run(&options_cfg, options_tx, s).await
         }))
     };
-    let stream_shutdown = shutdown.clone();
-    let stream_cfg = cfg.clone();
-    let streaming =
-        tokio::spawn(async move { stream::run(&stream_cfg, tx, stream_shutdown).await });
+    // Option chains polled from the snapshots go straight to the bus; a fatal error there
+    // (keys, plan) stops the whole ingest.
+    let chains = if cfg.option_chains.is_empty() {
+        None
+    } else {
+        let (chain_cfg, producer, codec, s) = (
+            cfg.clone(),
+            transport.bus.producer()?,
+            transport.codec.clone(),
+            shutdown.clone(),
+        );
+        Some(tokio::spawn(async move {
+            let result =
+                finstream_sources::alpaca::chain::run(&chain_cfg, producer, codec, s.clone()).await;
+            if result.is_err() {
+                s.cancel();
+            }
+            result
+        }))
+    };
+    let streaming = if cfg.symbols.is_empty() {
+        drop(tx);
+        None
+    } else {
+        let (stream_cfg, stream_shutdown) = (cfg.clone(), shutdown.clone());
+        Some(tokio::spawn(async move {
+            stream::run(&stream_cfg, tx, stream_shutdown).await
+        }))
+    };
     let producer = transport.bus.producer()?;
     let codec = transport.codec.clone();
     let mut produced = 0u64;
-    tracing::info!(symbols = ?cfg.symbols, feed = %cfg.feed, "alpaca ingest started");
+    tracing::info!(symbols = ?cfg.symbols, feed = %cfg.feed, option_chains = ?cfg.option_chains, "alpaca ingest started");
     while let Some(first) = rx.recv().await {
         // Batch whatever else is already waiting, then produce it in one go.
         let mut batch = vec![first];
@@ -473,11 +505,20 @@ pub async fn ingest_alpaca(
     if let Some(options) = options_streaming {
         options.await??;
     }
-    let stats = streaming.await??;
-    println!(
-        "produced {produced} events from alpaca ({} connections, {} backfilled trades)",
-        stats.connections, stats.backfilled_trades
-    );
+    if let Some(streaming) = streaming {
+        let stats = streaming.await??;
+        println!(
+            "produced {produced} events from alpaca's stream ({} connections, {} backfilled trades)",
+            stats.connections, stats.backfilled_trades
+        );
+    }
+    if let Some(chains) = chains {
+        let stats = chains.await??;
+        println!(
+            "produced {} option quotes from {} polls of the chain snapshots ({} unchanged, {} without a quote, {} failed polls)",
+            stats.published, stats.polls, stats.unchanged, stats.skipped, stats.failed
+        );
+    }
     Ok(())
 }
 
@@ -521,9 +562,11 @@ pub async fn topics(config: &Config, command: &crate::cli::TopicsCommand) -> any
                 "topic", "event", "partitions", "retention"
             );
             for t in CATALOG {
-                let retention = t
-                    .retention_ms
-                    .map_or("forever".to_string(), |ms| format!("{}d", ms / 86_400_000));
+                let retention = match t.retention_ms {
+                    _ if t.compacted => "compacted".to_string(),
+                    None => "forever".to_string(),
+                    Some(ms) => format!("{}d", ms / 86_400_000),
+                };
                 println!(
                     "{:<26} {:<16} {:>10} {:>14}  {}",
                     t.name,

@@ -128,7 +128,12 @@ async fn external_trades_become_bars_and_poison_goes_to_the_dead_letter_topic() 
     let _processor = Finstream::start(&["process", "indicators"], &processor_env, false);
     let gateway = Finstream::start(&["gateway", "--http", "127.0.0.1:0"], &env, true);
     wait_http_ok(&format!("{}/ready", gateway.url()), Duration::from_secs(60)).await;
-    let mut ws = subscribe(&gateway.ws_url("/v1/stream"), &["AAPL", "MSFT"]).await;
+    let mut ws = subscribe_to(
+        &gateway.ws_url("/v1/stream"),
+        &["AAPL", "MSFT"],
+        Some(&["bars"]),
+    )
+    .await;
 
     let codec = Codec::embedded();
     let p = producer();
@@ -227,7 +232,7 @@ async fn a_processor_killed_mid_stream_loses_no_bar_and_duplicates_none() {
     let gateway = Finstream::start(&["gateway", "--http", "127.0.0.1:0"], &env, true);
     wait_http_ok(&format!("{}/ready", gateway.url()), Duration::from_secs(60)).await;
     let symbols = ["AAPL", "MSFT", "NVDA", "AMD", "SPY", "QQQ"];
-    let mut ws = subscribe(&gateway.ws_url("/v1/stream"), &symbols).await;
+    let mut ws = subscribe_to(&gateway.ws_url("/v1/stream"), &symbols, Some(&["bars"])).await;
 
     let codec = Codec::embedded();
     let p = producer();

@@ -10,7 +10,9 @@ use std::collections::BTreeMap;
 const SECOND: i64 = 1_000_000_000;
 
 /// A bar length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
 pub struct Timeframe {
     nanos: i64,
 }
@@ -65,7 +67,7 @@ impl Timeframe {
 }
 
 /// A bar while trades still come in.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct OpenBar {
     pub start: i64,
     pub open: f64,
@@ -84,7 +86,7 @@ pub struct OpenBar {
 }
 
 /// A closed bar.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ClosedBar {
     pub start: i64,
     pub end: i64,
@@ -103,7 +105,7 @@ pub struct ClosedBar {
 }
 
 /// What happened to a trade.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum TradeOutcome {
     /// Added to a bar that is still open.
     Added,
@@ -122,7 +124,7 @@ pub enum TradeOutcome {
 /// the latest closed bar still takes late trades and reports each as a revision. The
 /// lateness is kept below the bar length, so only the latest closed bar is ever revised
 /// and no later bar has been published when it is.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BarAggregator {
     timeframe: Timeframe,
     lateness: i64,
@@ -153,6 +155,12 @@ impl BarAggregator {
 
     pub fn timeframe(&self) -> Timeframe {
         self.timeframe
+    }
+
+    /// Changes the allowed lateness (capped as by [`with_lateness`](Self::with_lateness)),
+    /// e.g. when an aggregator restored from a checkpoint meets a new configuration.
+    pub fn set_lateness(&mut self, allowed_lateness: i64) {
+        self.lateness = allowed_lateness.clamp(0, self.timeframe.nanos - 1);
     }
 
     /// Adds a trade at event time `t`; `position` is remembered for replay.
@@ -202,6 +210,11 @@ impl BarAggregator {
             .closed_before
             .max(self.timeframe.bucket_start(watermark));
         out
+    }
+
+    /// Whether the latest closed bar can still be revised by a late trade.
+    pub fn is_revisable(&self) -> bool {
+        self.revisable.is_some()
     }
 
     /// The earliest caller position an open or still revisable bar depends on.

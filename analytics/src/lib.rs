@@ -11,9 +11,12 @@
 //! - [`options`]: Black-Scholes-Merton prices and Greeks, implied volatility, American
 //!   exercise, chain analytics.
 //!
+//! - [`checkpoint`]: every stateful type derives serde, so processors can checkpoint it.
+//!
 //! Processors in `finstream-processors` wire these to the bus; start reading at `bars.rs`.
 
 pub mod bars;
+pub mod checkpoint;
 pub mod indicators;
 pub mod movement;
 pub mod options;

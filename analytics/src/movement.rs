@@ -16,7 +16,7 @@ use crate::indicators::{Candle, IndicatorError};
 use std::collections::VecDeque;
 
 /// Thresholds of the detector.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MovementConfig {
     /// Bars the current one is compared with.
     pub lookback: usize,
@@ -37,7 +37,7 @@ impl Default for MovementConfig {
 }
 
 /// One event of one bar.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum MovementEvent {
     GapUp {
         previous_close: f64,
@@ -88,7 +88,7 @@ impl MovementEvent {
 }
 
 /// Detects movement events bar by bar, O(1) amortised per bar.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct MovementDetector {
     config: MovementConfig,
     highs: RollingExtreme,

@@ -93,6 +93,29 @@ impl Bus {
         }
     }
 
+    /// The record at one offset of one partition, if it is still there (on a compacted
+    /// topic: still the newest of its key). How a processor finds the checkpoint its
+    /// committed offset references.
+    pub async fn read_at(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+    ) -> Result<Option<Record>, BusError> {
+        match self {
+            Bus::Memory(log) => log.read_at(topic, partition, offset),
+            Bus::Kafka(cfg) => {
+                let cfg = Arc::clone(cfg);
+                let topic = topic.to_string();
+                tokio::task::spawn_blocking(move || {
+                    kafka::read_at(&cfg, &topic, partition, offset, Duration::from_secs(30))
+                })
+                .await
+                .map_err(|e| BusError::Kafka(e.to_string()))?
+            }
+        }
+    }
+
     /// Whether the transport answers (for readiness checks).
     pub async fn ping(&self) -> Result<(), BusError> {
         match self {

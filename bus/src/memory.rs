@@ -4,7 +4,9 @@
 //! murmur2 hash (as Kafka's clients do), offsets grow per partition, consumer groups
 //! share partitions among members and remember committed offsets (with metadata), and
 //! any consumer can start from an offset or a time. Each partition keeps its newest
-//! `retention` records; older ones are dropped and their offsets never reused.
+//! `retention` records; older ones are dropped and their offsets never reused. Compacted
+//! topics (the catalog's checkpoints) keep only the newest record of each key, as Kafka's
+//! log cleaner eventually does, here at once: older ones become holes that readers skip.
 
 use crate::error::BusError;
 use crate::partitioner::partition_for;
@@ -22,6 +24,8 @@ struct Stored {
     key: Option<Bytes>,
     payload: Bytes,
     timestamp_ms: i64,
+    /// Removed by compaction: a newer record has the same key. Its offset stays taken.
+    compacted: bool,
 }
 
 #[derive(Debug, Default)]
@@ -29,6 +33,8 @@ struct PartitionLog {
     /// Offset of `records[0]`.
     base: i64,
     records: VecDeque<Stored>,
+    /// For compacted topics: the newest offset of each key.
+    newest_by_key: HashMap<Bytes, i64>,
 }
 
 impl PartitionLog {
@@ -40,6 +46,7 @@ impl PartitionLog {
 #[derive(Debug)]
 struct TopicLog {
     partitions: Vec<RwLock<PartitionLog>>,
+    compacted: bool,
 }
 
 #[derive(Debug, Default)]
@@ -78,19 +85,24 @@ impl MemoryLog {
             }),
         };
         for spec in finstream_schemas::CATALOG {
-            log.create_topic(spec.name, spec.partitions);
+            log.create(spec.name, spec.partitions, spec.compacted);
         }
         log
     }
 
     /// Creates a topic if it does not exist yet.
     pub fn create_topic(&self, name: &str, partitions: i32) {
+        self.create(name, partitions, false);
+    }
+
+    fn create(&self, name: &str, partitions: i32, compacted: bool) {
         let mut topics = self.inner.topics.write();
         topics.entry(name.to_string()).or_insert_with(|| {
             Arc::new(TopicLog {
                 partitions: (0..partitions.max(1))
                     .map(|_| RwLock::new(PartitionLog::default()))
                     .collect(),
+                compacted,
             })
         });
     }
@@ -120,19 +132,69 @@ impl MemoryLog {
             };
             let mut log = topic.partitions[partition as usize].write();
             let offset = log.end();
+            if topic.compacted
+                && let Some(key) = &r.key
+                && let Some(older) = log.newest_by_key.insert(key.clone(), offset)
+            {
+                let base = log.base;
+                if let Some(old) = usize::try_from(older - base)
+                    .ok()
+                    .and_then(|i| log.records.get_mut(i))
+                {
+                    old.payload = Bytes::new();
+                    old.compacted = true;
+                }
+            }
             log.records.push_back(Stored {
                 key: r.key,
                 payload: r.payload,
                 timestamp_ms: r.timestamp_ms,
+                compacted: false,
             });
             while log.records.len() > self.inner.retention {
-                log.records.pop_front();
+                if let Some(gone) = log.records.pop_front()
+                    && !gone.compacted
+                    && let Some(key) = gone.key
+                {
+                    let expired = log.base;
+                    if log.newest_by_key.get(&key) == Some(&expired) {
+                        log.newest_by_key.remove(&key);
+                    }
+                }
                 log.base += 1;
             }
             out.push(Delivery { partition, offset });
         }
         self.inner.appended.notify_waiters();
         Ok(out)
+    }
+
+    /// The record at `offset`, if it is still retained (and, on a compacted topic, still the
+    /// newest of its key).
+    pub fn read_at(
+        &self,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+    ) -> Result<Option<Record>, BusError> {
+        let t = self.topic(topic)?;
+        let log = t
+            .partitions
+            .get(partition as usize)
+            .ok_or_else(|| BusError::UnknownTopic(format!("{topic}[{partition}]")))?
+            .read();
+        let stored = usize::try_from(offset - log.base)
+            .ok()
+            .and_then(|i| log.records.get(i))
+            .filter(|r| !r.compacted);
+        Ok(stored.map(|r| Record {
+            topic: topic.to_string(),
+            partition,
+            offset,
+            key: r.key.clone(),
+            payload: r.payload.clone(),
+            timestamp_ms: r.timestamp_ms,
+        }))
     }
 
     /// The first retained offset and the next offset to be written.
@@ -307,8 +369,10 @@ impl MemoryConsumer {
             }
             let take = per_partition.min(max - out.len());
             let start = (*pos - log.base) as usize;
-            let before = out.len();
             for (i, r) in log.records.iter().skip(start).take(take).enumerate() {
+                if r.compacted {
+                    continue;
+                }
                 out.push(Record {
                     topic: topic.clone(),
                     partition,
@@ -318,7 +382,8 @@ impl MemoryConsumer {
                     timestamp_ms: r.timestamp_ms,
                 });
             }
-            *pos += (out.len() - before) as i64;
+            // Holes left by compaction are passed over, not returned.
+            *pos += log.records.len().saturating_sub(start).min(take) as i64;
         }
         Ok(out)
     }
@@ -551,5 +616,45 @@ mod tests {
             log.consumer("g", &["nope".into()], StartFrom::Latest)
                 .is_err()
         );
+    }
+
+    #[tokio::test]
+    async fn a_compacted_topic_keeps_the_newest_record_of_each_key() {
+        let log = MemoryLog::new(100);
+        log.create("c", 1, true);
+        log.append(vec![
+            rec("c", "slot0", 1),
+            rec("c", "slot1", 2),
+            rec("c", "slot0", 3),
+        ])
+        .expect("append");
+        assert_eq!(log.read_at("c", 0, 0).expect("read"), None, "replaced");
+        let one = log.read_at("c", 0, 1).expect("read").expect("kept");
+        assert_eq!((one.offset, one.payload.as_ref()), (1, &[2u8][..]));
+        assert_eq!(
+            log.read_at("c", 0, 2).expect("read").map(|r| r.payload),
+            Some(Bytes::from(vec![3]))
+        );
+        assert_eq!(
+            log.read_at("c", 0, 3).expect("read"),
+            None,
+            "not written yet"
+        );
+        let mut reader = log
+            .consumer("g", &["c".into()], StartFrom::Earliest)
+            .expect("consumer");
+        let batch = reader
+            .poll_batch(10, Duration::from_millis(10))
+            .await
+            .expect("poll");
+        assert_eq!(
+            batch.iter().map(|r| r.offset).collect::<Vec<_>>(),
+            vec![1, 2]
+        );
+        // A plain topic keeps every record.
+        log.create_topic("t", 1);
+        log.append(vec![rec("t", "k", 1), rec("t", "k", 2)])
+            .expect("append");
+        assert!(log.read_at("t", 0, 0).expect("read").is_some());
     }
 }

@@ -15,3 +15,13 @@ pub const BATCH_SECONDS: &str = "finstream_processor_batch_seconds";
 pub const PRODUCE_RETRIES: &str = "finstream_processor_produce_retries_total";
 /// Offset commits.
 pub const COMMITS: &str = "finstream_processor_commits_total";
+/// Checkpoints written, one per input partition and interval.
+pub const CHECKPOINTS: &str = "finstream_processor_checkpoints_total";
+/// Size of each checkpoint's state, bytes.
+pub const CHECKPOINT_BYTES: &str = "finstream_processor_checkpoint_bytes";
+/// Partitions whose state was restored from a checkpoint after an assignment.
+pub const CHECKPOINT_RESTORES: &str = "finstream_processor_checkpoint_restores_total";
+/// Referenced checkpoints that could not be restored (missing, another format, corrupt):
+/// the partition went on from fresh state, and its outputs may differ from an
+/// uninterrupted run's until the indicators have warmed up again.
+pub const CHECKPOINT_FAILURES: &str = "finstream_processor_checkpoint_failures_total";

@@ -24,15 +24,18 @@ use tokio_util::sync::CancellationToken;
 pub enum Channel {
     Bars,
     Indicators,
+    /// Candlestick patterns and movements (`analytics.events.v1`).
+    Events,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 2] = [Channel::Bars, Channel::Indicators];
+    pub const ALL: [Channel; 3] = [Channel::Bars, Channel::Indicators, Channel::Events];
 
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "bars" => Some(Channel::Bars),
             "indicators" => Some(Channel::Indicators),
+            "events" => Some(Channel::Events),
             _ => None,
         }
     }
@@ -41,6 +44,7 @@ impl Channel {
         match self {
             Channel::Bars => "bars",
             Channel::Indicators => "indicators",
+            Channel::Events => "events",
         }
     }
 
@@ -48,9 +52,13 @@ impl Channel {
         match self {
             Channel::Bars => 1,
             Channel::Indicators => 2,
+            Channel::Events => 4,
         }
     }
 }
+
+/// The topics the fan-out reads, one per channel.
+pub const FANOUT_TOPICS: [&str; 3] = [catalog::BARS, catalog::INDICATORS, catalog::EVENTS];
 
 /// A set of channels, as a bitmask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -182,6 +190,13 @@ impl Hub {
                 (i.bar_start, i.bar_revision),
                 self.render("indicator", &i.symbol, record, i),
             ),
+            Event::MarketEvent(e) => (
+                Channel::Events,
+                e.symbol.as_str(),
+                format!("evt:{}:{}:{}", e.symbol, e.timeframe, e.name),
+                (e.bar_start, e.bar_revision),
+                self.render("event", &e.symbol, record, e),
+            ),
             _ => return,
         };
         {
@@ -248,10 +263,7 @@ pub async fn run(
     // A group-less reader of every partition: each gateway process sees every update, and
     // needs no group coordinator to start.
     let mut consumer = loop {
-        match bus
-            .reader(&[catalog::BARS, catalog::INDICATORS], StartFrom::Latest)
-            .await
-        {
+        match bus.reader(&FANOUT_TOPICS, StartFrom::Latest).await {
             Ok(c) => break c,
             Err(e) => {
                 tracing::warn!(error = %e, "fan-out cannot read its topics yet; retrying");
@@ -277,7 +289,7 @@ pub async fn run(
         };
         consumer.take_rebalances()?;
         let assigned = consumer.assignment()?;
-        let covers_all = [catalog::BARS, catalog::INDICATORS]
+        let covers_all = FANOUT_TOPICS
             .iter()
             .all(|t| assigned.iter().any(|(topic, _)| topic == t));
         hub.stats
@@ -291,4 +303,74 @@ pub async fn run(
         metrics::counter!("finstream_gateway_updates_in_total").increment(batch.len() as u64);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use finstream_schemas::{MarketEvent, MarketEventCategory, MarketEventDirection};
+    use std::collections::BTreeMap;
+
+    fn gap(revision: i32, retracted: bool) -> MarketEvent {
+        MarketEvent {
+            id: format!("AAPL:1m:gap_up:60:r{revision}"),
+            symbol: "AAPL".into(),
+            timeframe: "1m".into(),
+            bar_start: 60,
+            category: MarketEventCategory::Movement,
+            name: "gap_up".into(),
+            direction: MarketEventDirection::Bullish,
+            pattern_value: None,
+            values: BTreeMap::new(),
+            bar_revision: revision,
+            retracted,
+            event_time: 61,
+        }
+    }
+
+    fn record(codec: &Codec, event: &MarketEvent, offset: i64) -> Record {
+        Record {
+            topic: catalog::EVENTS.into(),
+            partition: 0,
+            offset,
+            key: None,
+            payload: codec.encode(event).expect("encodes").into(),
+            timestamp_ms: 0,
+        }
+    }
+
+    #[tokio::test]
+    async fn events_reach_their_channel_only_and_revisions_supersede() {
+        let hub = Hub::new();
+        let codec = Codec::embedded();
+        let (all_tx, mut all) = mpsc::channel(16);
+        hub.subscribe(1, &["AAPL".into()], Channels::all(), &all_tx);
+        let (bars_tx, mut bars) = mpsc::channel(16);
+        hub.subscribe(
+            2,
+            &["AAPL".into()],
+            Channels::default().with(Channel::Bars),
+            &bars_tx,
+        );
+
+        hub.dispatch(&codec, &record(&codec, &gap(0, false), 0));
+        hub.dispatch(&codec, &record(&codec, &gap(0, false), 1)); // republished after a crash
+        hub.dispatch(&codec, &record(&codec, &gap(1, true), 2));
+
+        let first: serde_json::Value =
+            serde_json::from_str(all.try_recv().expect("the event").as_str()).expect("JSON");
+        assert_eq!(first["type"], "event");
+        assert_eq!(first["data"]["name"], "gap_up");
+        assert_eq!(first["data"]["retracted"], false);
+        let second: serde_json::Value =
+            serde_json::from_str(all.try_recv().expect("the retraction").as_str()).expect("JSON");
+        assert_eq!(second["data"]["bar_revision"], 1);
+        assert_eq!(second["data"]["retracted"], true);
+        assert!(all.try_recv().is_err(), "the duplicate was delivered");
+        assert!(
+            bars.try_recv().is_err(),
+            "a bars-only subscriber got an event"
+        );
+        assert_eq!(hub.stats.duplicates.load(Ordering::Relaxed), 1);
+    }
 }

@@ -2,13 +2,15 @@
 //!
 //! Client to server:
 //! ```json
-//! {"action":"subscribe","symbols":["AAPL","MSFT"],"channels":["bars","indicators"]}
+//! {"action":"subscribe","symbols":["AAPL","MSFT"],"channels":["bars","indicators","events"]}
 //! {"action":"unsubscribe","symbols":["MSFT"]}
 //! {"action":"ping"}
 //! ```
 //! `channels` is optional (all channels). Server to client: `{"type":"subscribed",
 //! "symbols":[...],"channels":[...]}` after each change (the whole current set), updates
-//! `{"type":"bar"|"indicator","symbol","topic","partition","offset","data":{...}}`,
+//! `{"type":"bar"|"indicator"|"event","symbol","topic","partition","offset","data":{...}}`
+//! (`data` is the topic's event as JSON: a `market.bars.v1` bar, an
+//! `analytics.indicators.v1` update, an `analytics.events.v1` pattern or movement),
 //! `{"type":"pong"}`, and `{"type":"error","code":400,"message":"..."}` for a bad message,
 //! after which the connection goes on.
 
@@ -192,7 +194,7 @@ fn parse_channels(wanted: Option<&[String]>) -> Result<Option<Channels>, String>
     let mut set = Channels::default();
     for name in list {
         let c = Channel::parse(name)
-            .ok_or_else(|| format!("unknown channel {name:?}: use bars or indicators"))?;
+            .ok_or_else(|| format!("unknown channel {name:?}: use bars, indicators or events"))?;
         set = set.with(c);
     }
     Ok(Some(set))
@@ -244,5 +246,9 @@ mod tests {
             .expect("ok")
             .expect("some");
         assert!(ch.contains(Channel::Bars) && !ch.contains(Channel::Indicators));
+        let ch = parse_channels(Some(&["events".to_string()]))
+            .expect("ok")
+            .expect("some");
+        assert!(ch.contains(Channel::Events) && !ch.contains(Channel::Bars));
     }
 }

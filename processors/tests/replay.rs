@@ -1,12 +1,15 @@
-//! The indicators processor on the in-process log: a crash at any moment loses no bar
-//! and publishes none twice, and a malformed trade is dead-lettered while the stream
+//! The indicators processor on the in-process log: a crash at any moment loses no bar,
+//! indicator value or market event and publishes none twice (EMA-type indicators
+//! included, through checkpoints), and a malformed trade is dead-lettered while the stream
 //! goes on.
 
 use bytes::Bytes;
 use finstream_bus::runner::{self, RunnerConfig};
 use finstream_bus::{Bus, OutRecord, StartFrom};
-use finstream_processors::indicators::{IndicatorsConfig, IndicatorsProcessor};
-use finstream_schemas::{Bar, Codec, DeadLetter, ErrorKind, IndicatorUpdate, Trade, catalog};
+use finstream_processors::indicators::{IndicatorsConfig, IndicatorsProcessor, MovementSettings};
+use finstream_schemas::{
+    Bar, Codec, DeadLetter, ErrorKind, IndicatorUpdate, MarketEvent, Trade, catalog,
+};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -44,12 +47,21 @@ fn config(batch: usize) -> RunnerConfig {
     let mut c = RunnerConfig::new("indicators", &[catalog::TRADES]);
     c.batch_size = batch;
     c.poll_wait = Duration::from_millis(5);
+    c.checkpoint_interval = Duration::ZERO;
     c
 }
 
+/// The default indicators (EMA, RSI, MACD, ADX: unbounded memory), every pattern, and
+/// movements with a short lookback, so that the test data raises events.
 fn processor() -> IndicatorsProcessor {
     IndicatorsProcessor::new(&IndicatorsConfig {
-        sma_period: 5,
+        patterns: vec!["all".into()],
+        movement: MovementSettings {
+            lookback: 5,
+            gap_threshold: 0.001,
+            volume_spike_ratio: 1.5,
+            ..MovementSettings::default()
+        },
         ..IndicatorsConfig::default()
     })
     .expect("valid config")
@@ -143,12 +155,23 @@ async fn crashes_lose_no_bar_and_publish_none_twice() {
     run_to_end(&reference, &codec, 97, input.len()).await;
     let want_bars: Vec<Bar> = read_all(&reference, &codec, catalog::BARS).await;
     let want_sma: Vec<IndicatorUpdate> = read_all(&reference, &codec, catalog::INDICATORS).await;
+    let want_events: Vec<MarketEvent> = read_all(&reference, &codec, catalog::EVENTS).await;
     assert!(
         want_bars.len() > 500,
         "reference produced {} bars",
         want_bars.len()
     );
-    assert!(!want_sma.is_empty());
+    for spec in ["ema(20)", "macd(12,26,9)", "rsi(14)", "adx(14)"] {
+        assert!(
+            want_sma.iter().filter(|u| u.indicator == spec).count() > 50,
+            "too few {spec} values to compare"
+        );
+    }
+    assert!(
+        want_events.iter().any(|e| e.name.starts_with("cdl"))
+            && want_events.iter().any(|e| e.name == "volume_spike"),
+        "the reference raised no pattern or movement to compare"
+    );
 
     // Crash run: the processor is aborted (no graceful shutdown) again and again while
     // trades arrive, then restarted.
@@ -175,8 +198,10 @@ async fn crashes_lose_no_bar_and_publish_none_twice() {
 
     let got_bars: Vec<Bar> = read_all(&bus, &codec, catalog::BARS).await;
     let got_sma: Vec<IndicatorUpdate> = read_all(&bus, &codec, catalog::INDICATORS).await;
+    let got_events: Vec<MarketEvent> = read_all(&bus, &codec, catalog::EVENTS).await;
     assert_same("bars", &got_bars, &want_bars, |b| b.id.clone());
     assert_same("indicator updates", &got_sma, &want_sma, |u| u.id.clone());
+    assert_same("market events", &got_events, &want_events, |e| e.id.clone());
 }
 
 /// Same events by id, none twice; reports the first difference only.
@@ -298,9 +323,11 @@ async fn a_late_trade_revises_its_bar_and_the_indicator_within_the_lateness() {
         .expect("produce");
     let indicators = IndicatorsConfig {
         timeframes: vec!["1s".into()],
-        sma_period: 1,
+        indicators: vec!["sma(1)".into()],
+        patterns: vec![],
         watermark_delay_ms: 0,
         allowed_lateness_ms: 500,
+        ..IndicatorsConfig::default()
     };
     let shutdown = CancellationToken::new();
     let handle = tokio::spawn(runner::run(
@@ -339,4 +366,92 @@ async fn a_late_trade_revises_its_bar_and_the_indicator_within_the_lateness() {
         sma,
         vec![(0, 0, 100.0), (0, 1, 105.0), (1, 0, 101.0), (2, 0, 102.0)]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revision_republishes_events_and_retracts_those_it_no_longer_shows() {
+    let codec = Codec::embedded();
+    let bus = Bus::memory(10_000);
+    let s = 1_000_000_000;
+    let trade = |i: i64, t: i64, price: f64| Trade {
+        id: format!("ev:{i}"),
+        symbol: "MSFT".into(),
+        price,
+        size: 10.0,
+        event_time: T0 + t,
+        trade_id: Some(i),
+        exchange: None,
+        conditions: vec![],
+        tape: None,
+        source: "test".into(),
+    };
+    let input = [
+        trade(0, 0, 100.0),
+        trade(1, s + 500_000_000, 110.0), // bar 1 opens 10% above bar 0's close: a gap
+        trade(2, 2 * s + 100_000_000, 111.0), // closes bar 1
+        trade(3, s + 100_000_000, 100.0), // late, earlier in bar 1: it now opens at 100
+        trade(4, 3 * s, 112.0),
+    ];
+    bus.producer()
+        .expect("producer")
+        .send_all(input.iter().map(|t| record(&codec, t)).collect())
+        .await
+        .expect("produce");
+    let indicators = IndicatorsConfig {
+        timeframes: vec!["1s".into()],
+        indicators: vec![],
+        patterns: vec![],
+        movement: MovementSettings {
+            lookback: 1,
+            gap_threshold: 0.01,
+            ..MovementSettings::default()
+        },
+        allowed_lateness_ms: 500,
+        ..IndicatorsConfig::default()
+    };
+    let shutdown = CancellationToken::new();
+    let handle = tokio::spawn(runner::run(
+        bus.clone(),
+        codec.clone(),
+        None,
+        config(10),
+        IndicatorsProcessor::new(&indicators).expect("valid"),
+        shutdown.clone(),
+    ));
+    wait_processed(&bus, input.len()).await;
+    shutdown.cancel();
+    handle.await.expect("joins").expect("runs");
+
+    let events: Vec<MarketEvent> = read_all(&bus, &codec, catalog::EVENTS).await;
+    let bar1 = T0 + s;
+    let summary: Vec<(String, i32, bool)> = events
+        .iter()
+        .filter(|e| e.bar_start == bar1)
+        .map(|e| (e.name.clone(), e.bar_revision, e.retracted))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("gap_up".into(), 0, false),
+            ("breakout_up".into(), 0, false),
+            ("new_high".into(), 0, false),
+            ("breakout_up".into(), 1, false),
+            ("new_high".into(), 1, false),
+            ("gap_up".into(), 1, true),
+        ]
+    );
+    let gap = &events[0];
+    assert_eq!(gap.id, format!("MSFT:1s:gap_up:{bar1}:r0"));
+    assert_eq!(
+        gap.direction,
+        finstream_schemas::MarketEventDirection::Bullish
+    );
+    assert_eq!(
+        gap.category,
+        finstream_schemas::MarketEventCategory::Movement
+    );
+    assert_eq!(gap.values["previous_close"], 100.0);
+    assert_eq!(gap.values["open"], 110.0);
+    assert!((gap.values["fraction"] - 0.1).abs() < 1e-12);
+    assert_eq!(gap.pattern_value, None);
 }

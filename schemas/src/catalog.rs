@@ -12,6 +12,8 @@ pub enum KeyField {
     DocumentId,
     /// The dead-letter topic keeps the original record's key.
     OriginalKey,
+    /// Checkpoints: the processor's group, input topic, partition and slot.
+    CheckpointSlot,
 }
 
 /// One topic and how it is laid out.
@@ -23,6 +25,11 @@ pub struct TopicSpec {
     pub partitions: i32,
     /// Retention in milliseconds; `None` keeps everything.
     pub retention_ms: Option<i64>,
+    /// Compacted (`cleanup.policy=compact`): only the newest record per key is kept.
+    pub compacted: bool,
+    /// The largest record the topic takes (`max.message.bytes`), when above the cluster's
+    /// default of about 1 MB.
+    pub max_record_bytes: Option<i32>,
     pub description: &'static str,
 }
 
@@ -34,22 +41,30 @@ pub const BARS: &str = "market.bars.v1";
 pub const OPTION_QUOTES: &str = "options.quotes.v1";
 pub const INDICATORS: &str = "analytics.indicators.v1";
 pub const GREEKS: &str = "analytics.greeks.v1";
+pub const EVENTS: &str = "analytics.events.v1";
 pub const CHAT_MESSAGES: &str = "chat.messages.v1";
 pub const DOCS_INGEST: &str = "docs.ingest.v1";
 pub const DOCS_CHUNKS: &str = "docs.chunks.v1";
 pub const DEAD_LETTERS: &str = "system.deadletters.v1";
+pub const CHECKPOINTS: &str = "system.checkpoints.v1";
+
+/// The largest processor checkpoint a record may hold: the state of every symbol and
+/// timeframe of one input partition.
+pub const CHECKPOINT_MAX_BYTES: i32 = 64 * 1024 * 1024;
 
 /// Market topics share a partition count so that a symbol's trades, quotes and option
 /// quotes land on the same partition number (co-partitioning by symbol).
 pub const MARKET_PARTITIONS: i32 = 6;
 
-pub const CATALOG: [TopicSpec; 10] = [
+pub const CATALOG: [TopicSpec; 12] = [
     TopicSpec {
         name: TRADES,
         kind: EventKind::Trade,
         key: KeyField::Symbol,
         partitions: MARKET_PARTITIONS,
         retention_ms: Some(7 * DAY_MS),
+        compacted: false,
+        max_record_bytes: None,
         description: "Executed trades from every source",
     },
     TopicSpec {
@@ -58,6 +73,8 @@ pub const CATALOG: [TopicSpec; 10] = [
         key: KeyField::Symbol,
         partitions: MARKET_PARTITIONS,
         retention_ms: Some(3 * DAY_MS),
+        compacted: false,
+        max_record_bytes: None,
         description: "Top-of-book quotes",
     },
     TopicSpec {
@@ -66,6 +83,8 @@ pub const CATALOG: [TopicSpec; 10] = [
         key: KeyField::Symbol,
         partitions: MARKET_PARTITIONS,
         retention_ms: Some(30 * DAY_MS),
+        compacted: false,
+        max_record_bytes: None,
         description: "OHLCV bars in event time, with revisions",
     },
     TopicSpec {
@@ -74,6 +93,8 @@ pub const CATALOG: [TopicSpec; 10] = [
         key: KeyField::Underlying,
         partitions: MARKET_PARTITIONS,
         retention_ms: Some(3 * DAY_MS),
+        compacted: false,
+        max_record_bytes: None,
         description: "Option contract quotes, keyed by underlying",
     },
     TopicSpec {
@@ -82,6 +103,8 @@ pub const CATALOG: [TopicSpec; 10] = [
         key: KeyField::Symbol,
         partitions: MARKET_PARTITIONS,
         retention_ms: Some(7 * DAY_MS),
+        compacted: false,
+        max_record_bytes: None,
         description: "Technical indicator values per bar",
     },
     TopicSpec {
@@ -90,7 +113,19 @@ pub const CATALOG: [TopicSpec; 10] = [
         key: KeyField::Underlying,
         partitions: MARKET_PARTITIONS,
         retention_ms: Some(3 * DAY_MS),
+        compacted: false,
+        max_record_bytes: None,
         description: "Implied volatility and Greeks per option quote",
+    },
+    TopicSpec {
+        name: EVENTS,
+        kind: EventKind::MarketEvent,
+        key: KeyField::Symbol,
+        partitions: MARKET_PARTITIONS,
+        retention_ms: Some(7 * DAY_MS),
+        compacted: false,
+        max_record_bytes: None,
+        description: "Candlestick patterns and price/volume movements per bar",
     },
     TopicSpec {
         name: CHAT_MESSAGES,
@@ -98,6 +133,8 @@ pub const CATALOG: [TopicSpec; 10] = [
         key: KeyField::Room,
         partitions: 3,
         retention_ms: None,
+        compacted: false,
+        max_record_bytes: None,
         description: "Chat posts, edits, deletions and reactions, keyed by room",
     },
     TopicSpec {
@@ -106,6 +143,8 @@ pub const CATALOG: [TopicSpec; 10] = [
         key: KeyField::DocumentId,
         partitions: 3,
         retention_ms: Some(30 * DAY_MS),
+        compacted: false,
+        max_record_bytes: None,
         description: "Document ingest requests (bytes live in the object store)",
     },
     TopicSpec {
@@ -114,6 +153,8 @@ pub const CATALOG: [TopicSpec; 10] = [
         key: KeyField::DocumentId,
         partitions: 3,
         retention_ms: None,
+        compacted: false,
+        max_record_bytes: None,
         description: "Cleaned, chunked and embedded document text",
     },
     TopicSpec {
@@ -122,7 +163,19 @@ pub const CATALOG: [TopicSpec; 10] = [
         key: KeyField::OriginalKey,
         partitions: 1,
         retention_ms: Some(30 * DAY_MS),
+        compacted: false,
+        max_record_bytes: None,
         description: "Events a processor could not handle, with the reason and origin",
+    },
+    TopicSpec {
+        name: CHECKPOINTS,
+        kind: EventKind::ProcessorCheckpoint,
+        key: KeyField::CheckpointSlot,
+        partitions: 3,
+        retention_ms: None,
+        compacted: true,
+        max_record_bytes: Some(CHECKPOINT_MAX_BYTES),
+        description: "Processor state per input partition, referenced by committed offsets",
     },
 ];
 
@@ -160,13 +213,21 @@ mod tests {
                 t.name
             );
             assert!(t.partitions >= 1);
+            // Only checkpoints are compacted, and they are kept until replaced.
+            assert_eq!(
+                t.compacted,
+                t.kind == EventKind::ProcessorCheckpoint,
+                "{}",
+                t.name
+            );
+            assert!(!t.compacted || t.retention_ms.is_none(), "{}", t.name);
             assert_eq!(topic(t.name), Some(&t));
         }
     }
 
     #[test]
     fn market_topics_are_co_partitioned() {
-        for name in [TRADES, QUOTES, OPTION_QUOTES, BARS] {
+        for name in [TRADES, QUOTES, OPTION_QUOTES, BARS, INDICATORS, EVENTS] {
             assert_eq!(topic(name).map(|t| t.partitions), Some(MARKET_PARTITIONS));
         }
     }

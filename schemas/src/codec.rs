@@ -166,6 +166,8 @@ impl Codec {
             Event::DocumentIngest(e) => self.encode(e),
             Event::DocumentChunk(e) => self.encode(e),
             Event::DeadLetter(e) => self.encode(e),
+            Event::MarketEvent(e) => self.encode(e),
+            Event::ProcessorCheckpoint(e) => self.encode(e),
         }
     }
 
@@ -254,6 +256,10 @@ impl Codec {
             }
             EventKind::DocumentChunk => Event::DocumentChunk(self.decode::<DocumentChunk>(bytes)?),
             EventKind::DeadLetter => Event::DeadLetter(self.decode::<DeadLetter>(bytes)?),
+            EventKind::MarketEvent => Event::MarketEvent(self.decode::<MarketEvent>(bytes)?),
+            EventKind::ProcessorCheckpoint => {
+                Event::ProcessorCheckpoint(self.decode::<ProcessorCheckpoint>(bytes)?)
+            }
         })
     }
 }

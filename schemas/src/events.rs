@@ -129,6 +129,59 @@ pub struct GreeksUpdate {
     pub event_time: TimestampNanos,
 }
 
+/// What a [`MarketEvent`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MarketEventCategory {
+    /// A TA-Lib candlestick pattern.
+    Pattern,
+    /// A gap, breakout, new high or low, or volume spike.
+    Movement,
+}
+
+/// Which way a [`MarketEvent`] points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum MarketEventDirection {
+    Bullish,
+    Bearish,
+    Neutral,
+}
+
+/// A candlestick pattern or a movement found on one bar. Topic `analytics.events.v1`,
+/// keyed by symbol.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MarketEvent {
+    pub id: String,
+    pub symbol: String,
+    pub timeframe: String,
+    pub bar_start: TimestampNanos,
+    pub category: MarketEventCategory,
+    pub name: String,
+    pub direction: MarketEventDirection,
+    pub pattern_value: Option<i32>,
+    pub values: std::collections::BTreeMap<String, f64>,
+    pub bar_revision: i32,
+    pub retracted: bool,
+    pub event_time: TimestampNanos,
+}
+
+/// A processor's state for one input partition. Topic `system.checkpoints.v1`
+/// (compacted), keyed by id (group, topic, partition and slot).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProcessorCheckpoint {
+    pub id: String,
+    pub group: String,
+    pub source_topic: String,
+    pub source_partition: i32,
+    pub source_offset: i64,
+    pub sequence: i64,
+    pub format: String,
+    #[serde(with = "bytes_field")]
+    pub state: Vec<u8>,
+    pub event_time: TimestampNanos,
+}
+
 /// What a chat event does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]

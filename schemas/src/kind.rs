@@ -13,24 +13,28 @@ pub enum EventKind {
     OptionQuote,
     IndicatorUpdate,
     GreeksUpdate,
+    MarketEvent,
     ChatMessage,
     DocumentIngest,
     DocumentChunk,
     DeadLetter,
+    ProcessorCheckpoint,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 10] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Trade,
         EventKind::Quote,
         EventKind::Bar,
         EventKind::OptionQuote,
         EventKind::IndicatorUpdate,
         EventKind::GreeksUpdate,
+        EventKind::MarketEvent,
         EventKind::ChatMessage,
         EventKind::DocumentIngest,
         EventKind::DocumentChunk,
         EventKind::DeadLetter,
+        EventKind::ProcessorCheckpoint,
     ];
 
     /// The schema file's stem under `schemas/avro/`.
@@ -42,10 +46,12 @@ impl EventKind {
             EventKind::OptionQuote => "option_quote",
             EventKind::IndicatorUpdate => "indicator_update",
             EventKind::GreeksUpdate => "greeks_update",
+            EventKind::MarketEvent => "market_event",
             EventKind::ChatMessage => "chat_message",
             EventKind::DocumentIngest => "document_ingest",
             EventKind::DocumentChunk => "document_chunk",
             EventKind::DeadLetter => "dead_letter",
+            EventKind::ProcessorCheckpoint => "processor_checkpoint",
         }
     }
 
@@ -58,10 +64,12 @@ impl EventKind {
             EventKind::OptionQuote => include_str!("../avro/option_quote.avsc"),
             EventKind::IndicatorUpdate => include_str!("../avro/indicator_update.avsc"),
             EventKind::GreeksUpdate => include_str!("../avro/greeks_update.avsc"),
+            EventKind::MarketEvent => include_str!("../avro/market_event.avsc"),
             EventKind::ChatMessage => include_str!("../avro/chat_message.avsc"),
             EventKind::DocumentIngest => include_str!("../avro/document_ingest.avsc"),
             EventKind::DocumentChunk => include_str!("../avro/document_chunk.avsc"),
             EventKind::DeadLetter => include_str!("../avro/dead_letter.avsc"),
+            EventKind::ProcessorCheckpoint => include_str!("../avro/processor_checkpoint.avsc"),
         }
     }
 }
@@ -75,10 +83,12 @@ pub enum Event {
     OptionQuote(OptionQuote),
     IndicatorUpdate(IndicatorUpdate),
     GreeksUpdate(GreeksUpdate),
+    MarketEvent(MarketEvent),
     ChatMessage(ChatMessage),
     DocumentIngest(DocumentIngest),
     DocumentChunk(DocumentChunk),
     DeadLetter(DeadLetter),
+    ProcessorCheckpoint(ProcessorCheckpoint),
 }
 
 impl Event {
@@ -90,10 +100,12 @@ impl Event {
             Event::OptionQuote(_) => EventKind::OptionQuote,
             Event::IndicatorUpdate(_) => EventKind::IndicatorUpdate,
             Event::GreeksUpdate(_) => EventKind::GreeksUpdate,
+            Event::MarketEvent(_) => EventKind::MarketEvent,
             Event::ChatMessage(_) => EventKind::ChatMessage,
             Event::DocumentIngest(_) => EventKind::DocumentIngest,
             Event::DocumentChunk(_) => EventKind::DocumentChunk,
             Event::DeadLetter(_) => EventKind::DeadLetter,
+            Event::ProcessorCheckpoint(_) => EventKind::ProcessorCheckpoint,
         }
     }
 }
@@ -144,7 +156,9 @@ avro_event!(Bar, symbol);
 avro_event!(OptionQuote, underlying);
 avro_event!(IndicatorUpdate, symbol);
 avro_event!(GreeksUpdate, underlying);
+avro_event!(MarketEvent, symbol);
 avro_event!(ChatMessage, room);
 avro_event!(DocumentIngest, id);
 avro_event!(DocumentChunk, document_id);
 avro_event!(DeadLetter, source_topic);
+avro_event!(ProcessorCheckpoint, id);

@@ -109,6 +109,24 @@ fn samples() -> Vec<Event> {
             vomma: None,
             event_time: t,
         }),
+        Event::MarketEvent(MarketEvent {
+            id: "AAPL:1m:gap_up:1:r1".into(),
+            symbol: "AAPL".into(),
+            timeframe: "1m".into(),
+            bar_start: t,
+            category: MarketEventCategory::Movement,
+            name: "gap_up".into(),
+            direction: MarketEventDirection::Bullish,
+            pattern_value: None,
+            values: BTreeMap::from([
+                ("previous_close".into(), 187.0),
+                ("open".into(), 189.0),
+                ("fraction".into(), 2.0 / 187.0),
+            ]),
+            bar_revision: 1,
+            retracted: true,
+            event_time: t,
+        }),
         Event::ChatMessage(ChatMessage {
             id: "m1".into(),
             room: "desk".into(),
@@ -158,6 +176,17 @@ fn samples() -> Vec<Event> {
             error: "magic byte".into(),
             event_time: t,
         }),
+        Event::ProcessorCheckpoint(ProcessorCheckpoint {
+            id: "finstream.indicators/market.trades.v1/2/1".into(),
+            group: "finstream.indicators".into(),
+            source_topic: "market.trades.v1".into(),
+            source_partition: 2,
+            source_offset: 77,
+            sequence: 5,
+            format: "indicators/1".into(),
+            state: vec![0, 1, 2, 0xff],
+            event_time: t,
+        }),
     ]
 }
 
@@ -187,6 +216,8 @@ fn to_value(event: &Event) -> Value {
         Event::DocumentIngest(e) => apache_avro::to_value(e),
         Event::DocumentChunk(e) => apache_avro::to_value(e),
         Event::DeadLetter(e) => apache_avro::to_value(e),
+        Event::MarketEvent(e) => apache_avro::to_value(e),
+        Event::ProcessorCheckpoint(e) => apache_avro::to_value(e),
     };
     v.expect("serializes to an Avro value")
 }

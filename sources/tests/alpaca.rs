@@ -534,3 +534,246 @@ async fn option_quotes_stream_in_msgpack_and_become_option_quote_events() {
     run.shutdown.cancel();
     let _ = run.handle.await;
 }
+
+fn option_quote(contract: &str, bid: f64, time: i64) -> alpaca::StreamQuote {
+    alpaca::StreamQuote {
+        symbol: contract.into(),
+        bid_exchange: Some("N".into()),
+        bid_price: bid,
+        bid_size: 73.0,
+        ask_exchange: Some("W".into()),
+        ask_price: bid + 0.05,
+        ask_size: 119.0,
+        conditions: vec!["A".into()],
+        time,
+        tape: None,
+    }
+}
+
+/// An AAPL chain: calls and puts at five strikes and two expiries, plus an SPY contract.
+async fn load_chain(srv: &Running) {
+    for (expiry, days) in [("240503", 0), ("240517", 1)] {
+        for strike in [150, 155, 160, 165, 170] {
+            for right in ['C', 'P'] {
+                let contract = format!("AAPL{expiry}{right}{:08}", strike * 1000);
+                let quote = option_quote(&contract, f64::from(strike) / 100.0, T0 + days);
+                let trade = StreamTrade {
+                    symbol: contract.clone(),
+                    price: f64::from(strike) / 100.0 + 0.02,
+                    ..trade(0)
+                };
+                srv.fake.set_option_quote("AAPL", quote, Some(trade)).await;
+            }
+        }
+    }
+    srv.fake
+        .set_option_quote("SPY", option_quote("SPY240503C00500000", 1.0, T0), None)
+        .await;
+}
+
+#[tokio::test]
+async fn option_chain_snapshots_follow_the_filters_through_every_page() {
+    use finstream_sources::alpaca::rest::ChainFilter;
+    let srv = Fake::start().await;
+    load_chain(&srv).await;
+    srv.fake.page_size.store(3, Ordering::SeqCst);
+    let rest = RestClient::new(&config(&srv)).expect("client");
+
+    let all = rest
+        .option_chain("AAPL", &ChainFilter::default(), "indicative", None)
+        .await
+        .expect("chain");
+    assert_eq!(all.len(), 20);
+    assert_eq!(
+        srv.fake.rest_requests.load(Ordering::SeqCst),
+        7,
+        "20 contracts in pages of 3"
+    );
+    let put = all
+        .iter()
+        .find(|s| s.contract == "AAPL240503P00155000")
+        .expect("a put");
+    assert_eq!(put.latest_quote.as_ref().map(|q| q.bid_price), Some(1.55));
+    assert_eq!(put.latest_trade.as_ref().map(|t| t.price), Some(1.57));
+    assert_eq!(put.implied_volatility, Some(0.3));
+
+    let filter = ChainFilter {
+        kind: Some("put".into()),
+        strike_price_gte: Some(155.0),
+        strike_price_lte: Some(165.0),
+        expiration_date_lte: Some("2024-05-10".into()),
+        ..ChainFilter::default()
+    };
+    let mut puts: Vec<String> = rest
+        .option_chain("AAPL", &filter, "indicative", None)
+        .await
+        .expect("chain")
+        .into_iter()
+        .map(|s| s.contract)
+        .collect();
+    puts.sort();
+    assert_eq!(
+        puts,
+        vec![
+            "AAPL240503P00155000",
+            "AAPL240503P00160000",
+            "AAPL240503P00165000"
+        ]
+    );
+    let changed = rest
+        .option_chain("AAPL", &ChainFilter::default(), "indicative", Some(T0 + 1))
+        .await
+        .expect("chain");
+    assert_eq!(
+        changed.len(),
+        10,
+        "only the May 17 contracts were updated at T0 + 1"
+    );
+
+    let bad = ChainFilter {
+        kind: Some("straddle".into()),
+        ..ChainFilter::default()
+    };
+    let err = rest
+        .option_chain("AAPL", &bad, "indicative", None)
+        .await
+        .expect_err("422");
+    assert!(
+        err.is_fatal() && err.to_string().contains("invalid type"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn chain_polling_publishes_new_quotes_keyed_by_underlying_and_rides_out_a_429() {
+    use finstream_bus::{Bus, StartFrom};
+    use finstream_schemas::{Codec, OptionQuote, catalog};
+    use finstream_sources::alpaca::chain;
+    let srv = Fake::start().await;
+    load_chain(&srv).await;
+    srv.fake.rate_limit_next.store(1, Ordering::SeqCst);
+    let cfg = AlpacaConfig {
+        option_chains: vec!["AAPL".into(), "SPY".into()],
+        option_chain_poll_ms: 1_000,
+        ..config(&srv)
+    };
+    let bus = Bus::memory(10_000);
+    let codec = Codec::embedded();
+    let shutdown = CancellationToken::new();
+    let poller = {
+        let (bus, codec, s) = (bus.clone(), codec.clone(), shutdown.clone());
+        tokio::spawn(
+            async move { chain::run(&cfg, bus.producer().expect("producer"), codec, s).await },
+        )
+    };
+    let mut reader = bus
+        .reader(&[catalog::OPTION_QUOTES], StartFrom::Earliest)
+        .await
+        .expect("reader");
+    let mut quotes: Vec<(i32, Vec<u8>, OptionQuote)> = Vec::new();
+    let read = |quotes: &mut Vec<(i32, Vec<u8>, OptionQuote)>,
+                batch: Vec<finstream_bus::Record>| {
+        for r in batch {
+            let key = r.key.as_deref().unwrap_or_default().to_vec();
+            quotes.push((r.partition, key, codec.decode(&r.payload).expect("decodes")));
+        }
+    };
+    for _ in 0..100 {
+        let batch = reader
+            .poll_batch(1_000, Duration::from_millis(100))
+            .await
+            .expect("poll");
+        read(&mut quotes, batch);
+        if quotes.len() >= 21 {
+            break;
+        }
+    }
+    assert_eq!(
+        quotes.len(),
+        21,
+        "every contract of both chains once, after the 429"
+    );
+    let trades_partition =
+        |symbol: &str| finstream_bus::partitioner::partition_for(symbol.as_bytes(), 6);
+    for (partition, key, q) in &quotes {
+        assert_eq!(key.as_slice(), q.underlying.as_bytes());
+        assert_eq!(
+            *partition,
+            trades_partition(&q.underlying),
+            "{}",
+            q.contract
+        );
+        assert!(q.contract.starts_with(&q.underlying));
+    }
+    let put = quotes
+        .iter()
+        .map(|(_, _, q)| q)
+        .find(|q| q.contract == "AAPL240503P00155000")
+        .expect("the put");
+    assert_eq!(
+        put.id,
+        format!("alpaca:indicative:AAPL240503P00155000:{T0}:q")
+    );
+    assert_eq!((put.bid_price, put.last_price), (1.55, Some(1.57)));
+    assert_eq!(put.strike.thousandths, 155_000);
+
+    // One quote moves, now (later polls ask only for what changed since the previous one,
+    // by the wall clock); the next poll publishes it alone.
+    let now = finstream_schemas::now_nanos();
+    srv.fake
+        .set_option_quote("AAPL", option_quote("AAPL240503P00155000", 1.60, now), None)
+        .await;
+    let mut more = Vec::new();
+    for _ in 0..50 {
+        let batch = reader
+            .poll_batch(1_000, Duration::from_millis(100))
+            .await
+            .expect("poll");
+        read(&mut more, batch);
+        if !more.is_empty() {
+            // Give a second poll the chance to publish (wrongly) again.
+            tokio::time::sleep(Duration::from_millis(1_200)).await;
+            read(
+                &mut more,
+                reader
+                    .poll_batch(1_000, Duration::from_millis(100))
+                    .await
+                    .expect("poll"),
+            );
+            break;
+        }
+    }
+    let moved: Vec<(&str, f64)> = more
+        .iter()
+        .map(|(_, _, q)| (q.contract.as_str(), q.bid_price))
+        .collect();
+    assert_eq!(moved, vec![("AAPL240503P00155000", 1.60)]);
+    shutdown.cancel();
+    let stats = poller.await.expect("joins").expect("runs");
+    assert_eq!(stats.published, 22);
+    assert!(stats.polls >= 2, "{stats:?}");
+}
+
+#[tokio::test]
+async fn a_used_up_rate_limit_window_holds_the_next_request_until_it_resets() {
+    use finstream_sources::alpaca::rest::ChainFilter;
+    let srv = Fake::start().await;
+    load_chain(&srv).await;
+    srv.fake.page_size.store(10, Ordering::SeqCst);
+    srv.fake.exhaust_window_next.store(1, Ordering::SeqCst);
+    let rest = RestClient::new(&config(&srv)).expect("client");
+    let all = rest
+        .option_chain("AAPL", &ChainFilter::default(), "indicative", None)
+        .await
+        .expect("chain");
+    assert_eq!(all.len(), 20);
+    let times = srv.fake.request_times.lock().expect("times").clone();
+    assert_eq!(times.len(), 2);
+    // The reset is the next whole second, so the second page waits at least until then.
+    let next_second = (times[0] / 1_000 + 1) * 1_000;
+    assert!(
+        times[1] >= next_second,
+        "the second page went out at {} ms, before the window reset at {next_second} ms",
+        times[1]
+    );
+}

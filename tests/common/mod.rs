@@ -142,10 +142,19 @@ pub type Ws =
 
 /// Connects to `/v1/stream` and subscribes; returns once the subscription is confirmed.
 pub async fn subscribe(ws_url: &str, symbols: &[&str]) -> Ws {
+    subscribe_to(ws_url, symbols, None).await
+}
+
+/// Subscribes to some channels only (`bars`, `indicators`, `events`): a test that reads
+/// only bars must not have them crowded out of its queue by a burst of indicators.
+pub async fn subscribe_to(ws_url: &str, symbols: &[&str], channels: Option<&[&str]>) -> Ws {
     let (mut ws, _) = tokio_tungstenite::connect_async(ws_url)
         .await
         .expect("websocket connects");
-    let msg = serde_json::json!({"action": "subscribe", "symbols": symbols});
+    let mut msg = serde_json::json!({"action": "subscribe", "symbols": symbols});
+    if let Some(channels) = channels {
+        msg["channels"] = serde_json::json!(channels);
+    }
     ws.send(Message::text(msg.to_string()))
         .await
         .expect("sends");

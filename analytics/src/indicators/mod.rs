@@ -21,7 +21,7 @@ pub mod volatility;
 pub mod volume;
 
 /// One bar's prices and volume, the input of range- and volume-based indicators.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Candle {
     pub open: f64,
     pub high: f64,

@@ -12,14 +12,14 @@
 use std::collections::VecDeque;
 
 /// Which end of the window to track.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Extreme {
     Highest,
     Lowest,
 }
 
 /// Rolling highest or lowest value over a fixed number of inputs.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RollingExtreme {
     extreme: Extreme,
     len: u64,

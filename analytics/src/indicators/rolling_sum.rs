@@ -12,7 +12,7 @@
 const SCALE: f64 = 18_446_744_073_709_551_616.0; // 2^64
 
 /// Exact sum of a multiset of finite values; non-finite values are counted apart.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RollingSum {
     fixed: i128,
     non_finite: usize,

@@ -18,7 +18,7 @@ use super::volume::{
 use super::{Candle, IndicatorError};
 
 /// A parsed indicator spec.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct IndicatorSpec {
     /// Lower-case TA-Lib name, e.g. `macd`.
     pub name: String,
@@ -112,7 +112,7 @@ pub const NAMES: &[&str] = &[
 ];
 
 /// Any indicator, by spec.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub enum DynIndicator {
     Sma(Sma),
     Ema(Ema),

@@ -6,8 +6,11 @@
 //! price = ω (S e^{-qT} N(ω d1) - K e^{-rT} N(ω d2))
 //! ```
 //!
-//! N() is `0.5 erfc(-x/√2)` with libm's erfc (FreeBSD's, under one ulp), which keeps full
-//! relative precision in the tails where `0.5 (1 + erf(x/√2))` loses it to cancellation.
+//! N() comes from [`normal`](super::normal): the density times the Mills ratio, to a few
+//! ulps and with full relative precision in both tails, for no exponential beyond the
+//! density's. φ(d2) follows from φ(d1) as φ(d1)·F/K, so N(d1), N(d2), φ(d1) and φ(d2)
+//! cost one exponential together.
+//!
 //! The price is that difference of two N() terms only where it keeps its digits. Out of
 //! the money with a small σ√T the terms agree to many digits (a one-day option 5% out of
 //! the money at 5% volatility keeps six: 4e-10 relative error), and there the price is
@@ -20,15 +23,12 @@
 //! [`valuation`].
 
 use super::OptionsError;
+use super::normal;
 use finstream_schemas::events::OptionRight;
 use implied_vol::{DefaultSpecialFn, PriceBlackScholesNormalised};
-use std::f64::consts::FRAC_1_SQRT_2;
 
 /// Calendar days per year: time is Actual/365 Fixed, as QuantLib's `Actual365Fixed`.
 pub const DAYS_PER_YEAR: f64 = 365.0;
-
-/// 1/√(2π).
-const FRAC_1_SQRT_2PI: f64 = 0.398_942_280_401_432_7;
 
 /// Call or put.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -191,22 +191,17 @@ pub struct Valuation {
     pub vomma: f64,
 }
 
-/// Standard normal CDF with full relative precision in both tails (erfc, not 1 + erf).
-#[inline]
-pub(crate) fn normal_cdf(x: f64) -> f64 {
-    0.5 * libm::erfc(-x * FRAC_1_SQRT_2)
-}
+pub(crate) use normal::{cdf as normal_cdf, pdf as normal_pdf};
 
-/// Standard normal density.
-#[inline]
-pub(crate) fn normal_pdf(x: f64) -> f64 {
-    FRAC_1_SQRT_2PI * (-0.5 * x * x).exp()
-}
+/// Below this φ(d1) is too close to underflow to carry φ(d2) = φ(d1)·F/K.
+const SMALLEST_SHARED_DENSITY: f64 = 1e-280;
 
 /// Price and all Greeks at volatility `volatility` (annual, 0.2 is 20%).
 ///
-/// One logarithm, three exponentials, two erfc and Jaeckel's normalised Black function;
-/// no allocation.
+/// One logarithm, three exponentials and a square root, the Mills ratio twice (a table
+/// lookup and a short polynomial each), five divisions; Jaeckel's normalised Black
+/// function only where the price's two terms cancel (see the module docs); no
+/// allocation.
 ///
 /// Degenerate inputs have the limits as answers, never NaN:
 /// - Expiry today (`years == 0`): the price is the intrinsic value; delta is ±1 in the
@@ -248,10 +243,13 @@ pub(crate) fn valuation_unchecked(inputs: &OptionInputs, sigma: f64) -> Valuatio
     let v = sigma * sqrt_t;
     // ln(F/K) without forming F, which could overflow where S e^{-qT} does not.
     let x = log_ratio(s, k) + (r - q) * t;
-    let d1 = x / v + 0.5 * v;
+    let inv_v = 1.0 / v;
+    let d1 = x * inv_v + 0.5 * v;
     // v < MIN_POSITIVE also catches v = 0 (so T = 0 or σ = 0) and subnormal v, whose
     // reciprocals would overflow; an infinite d1 means σ√T is negligible next to ln(F/K).
-    if t == 0.0 || v.is_nan() || v < f64::MIN_POSITIVE || !d1.is_finite() {
+    // A subnormal T (under 1e-300 seconds) is expiry for every purpose, and 1/T would
+    // overflow.
+    if t < f64::MIN_POSITIVE || v.is_nan() || v < f64::MIN_POSITIVE || !d1.is_finite() {
         return deterministic(inputs, x);
     }
     let d2 = d1 - v;
@@ -259,9 +257,17 @@ pub(crate) fn valuation_unchecked(inputs: &OptionInputs, sigma: f64) -> Valuatio
     let dr = (-r * t).exp();
     let sq = s * dq;
     let kr = k * dr;
-    let n1 = normal_pdf(d1);
-    let cdf1 = normal_cdf(w * d1);
-    let cdf2 = normal_cdf(w * d2);
+    let n1 = normal::pdf(d1);
+    // φ(d2) = φ(d1) e^{d1 v - v²/2} = φ(d1) e^x = φ(d1) S e^{-qT} / (K e^{-rT}): no second
+    // exponential, and no rounding of d2² in an exponent. Where φ(d1) nears underflow
+    // φ(d2) need not, so it is taken directly there.
+    let n2 = if n1 >= SMALLEST_SHARED_DENSITY {
+        n1 * (sq / kr)
+    } else {
+        normal::pdf(d2)
+    };
+    let cdf1 = normal::cdf_with_density(w * d1, n1);
+    let cdf2 = normal::cdf_with_density(w * d2, n2);
 
     let lower = (w * (sq - kr)).max(0.0);
     let upper = if w > 0.0 { sq } else { kr };
@@ -279,22 +285,32 @@ pub(crate) fn valuation_unchecked(inputs: &OptionInputs, sigma: f64) -> Valuatio
     }
     .min(upper);
 
-    let vega = sq * n1 * sqrt_t;
-    let theta = -sq * n1 * sigma / (2.0 * sqrt_t) + w * (q * sq * cdf1 - r * kr * cdf2);
-    // Grouped so that an underflowed density gives 0, never 0 x inf.
-    let charm = w * q * dq * cdf1 - dq * ((n1 * (r - q)) / v - (n1 * d2) / (2.0 * t));
+    // The Greeks share S e^{-qT} φ(d1) (= K e^{-rT} φ(d2)) and e^{-qT} φ(d1); products are
+    // grouped so that an underflowed density gives 0, never 0 x inf.
+    let sq_n1 = sq * n1;
+    let dq_n1 = dq * n1;
+    let half_inv_t = 0.5 / t;
+    let inv_sigma = 1.0 / sigma;
+    let vega = sq_n1 * sqrt_t;
+    let theta = -(sq_n1 * v) * half_inv_t + w * (q * sq * cdf1 - r * kr * cdf2);
+    let charm = w * q * dq * cdf1 - ((dq_n1 * (r - q)) * inv_v - (dq_n1 * d2) * half_inv_t);
     Valuation {
         price,
         delta: w * dq * cdf1,
-        gamma: dq * n1 / (s * v),
-        theta_per_day: theta / DAYS_PER_YEAR,
-        vega_per_point: vega / 100.0,
-        rho_per_point: w * k * t * dr * cdf2 / 100.0,
-        vanna: -dq * (n1 * d2) / sigma,
-        charm_per_day: charm / DAYS_PER_YEAR,
-        vomma: (vega * d1) * d2 / sigma,
+        gamma: dq_n1 / (s * v),
+        theta_per_day: theta * PER_DAY,
+        vega_per_point: vega * PER_POINT,
+        rho_per_point: w * k * t * dr * cdf2 * PER_POINT,
+        vanna: -(dq_n1 * d2) * inv_sigma,
+        charm_per_day: charm * PER_DAY,
+        vomma: ((vega * d1) * d2) * inv_sigma,
     }
 }
+
+/// 1/365: per-year rates to per calendar day.
+const PER_DAY: f64 = 1.0 / DAYS_PER_YEAR;
+/// 1/100: per unit of volatility or rate to per percentage point.
+const PER_POINT: f64 = 0.01;
 
 /// Jaeckel's normalised Black time value b(x, v) (the undiscounted out-of-the-money price
 /// over √(FK)), accurate to a few ulps for every x = ln(F/K) and v = σ√T.

@@ -9,6 +9,8 @@
 //! - [`american`]: American price, Greeks and implied volatility ([`AmericanPricer`]) by
 //!   the Andersen-Lake-Offengenden fixed point (QuantLib's `QdFpAmericanEngine` method),
 //!   with a Leisen-Reimer tree where it does not apply.
+//! - [`normal`]: the standard normal density and distribution function, fast and exact in
+//!   both tails.
 //! - [`chain`]: analytics over a chain snapshot: smiles, term structure, put/call ratios,
 //!   max pain, open-interest changes.
 //!
@@ -21,6 +23,7 @@ pub mod american;
 pub mod bsm;
 pub mod chain;
 pub mod implied_vol;
+pub mod normal;
 
 pub use american::{AmericanPricer, AmericanValuation, LeisenReimer};
 pub use bsm::{OptionInputs, OptionKind, Valuation, valuation};

@@ -10,7 +10,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::{Candle, IndicatorError};
 
 /// TA-Lib's `CDLDARKCLOUDCOVER`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DarkCloudCover {
     penetration: f64,
     recent: RecentCandles<2>,

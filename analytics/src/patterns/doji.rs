@@ -9,7 +9,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDLDOJI`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Doji {
     recent: RecentCandles<1>,
     body_doji: RollingAverage,

@@ -10,7 +10,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDLENGULFING`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Engulfing {
     recent: RecentCandles<2>,
     value: Option<i32>,

@@ -18,7 +18,7 @@ fixed_pattern! {
 
 /// The harami detector shared with [`super::HaramiCross`]: the second body is short
 /// (BodyShort), or a doji (BodyDoji) for the cross.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct HaramiCore {
     cross: bool,
     recent: RecentCandles<2>,

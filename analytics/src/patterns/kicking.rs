@@ -10,7 +10,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDLKICKING`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Kicking {
     recent: RecentCandles<2>,
     first_very_short: RollingAverage,

@@ -9,7 +9,7 @@ use super::shape::{color, lower_shadow, real_body, upper_shadow};
 use crate::indicators::Candle;
 
 /// One line detector; long line and short line wrap it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Line {
     long: bool,
     recent: RecentCandles<1>,

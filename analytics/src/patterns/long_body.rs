@@ -10,7 +10,7 @@ use super::shape::{color, lower_shadow, real_body, upper_shadow};
 use crate::indicators::Candle;
 
 /// Which shadows of a long body must be very short.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum ShortShadows {
     /// Both (marubozu).
     Both,
@@ -23,7 +23,7 @@ pub(crate) enum ShortShadows {
 }
 
 /// One long-body detector; the three public patterns wrap it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LongBody {
     short_shadows: ShortShadows,
     recent: RecentCandles<1>,

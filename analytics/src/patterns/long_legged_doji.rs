@@ -12,7 +12,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDLLONGLEGGEDDOJI`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct LongLeggedDoji {
     recent: RecentCandles<1>,
     body_doji: RollingAverage,

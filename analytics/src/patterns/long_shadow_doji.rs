@@ -9,7 +9,7 @@ use super::shape::{lower_shadow, real_body, upper_shadow};
 use crate::indicators::Candle;
 
 /// The shadow that must be long.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum LongShadow {
     /// Dragonfly doji.
     Lower,
@@ -18,7 +18,7 @@ pub(crate) enum LongShadow {
 }
 
 /// One long-shadow doji detector; dragonfly and gravestone doji wrap it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct LongShadowDoji {
     long_shadow: LongShadow,
     recent: RecentCandles<1>,

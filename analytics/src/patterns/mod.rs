@@ -6,7 +6,8 @@
 //! candle, `value` (None before TA-Lib's first output, then TA-Lib's number: 100 bullish,
 //! -100 bearish, ±80 for the weaker forms of engulfing and harami, 0 for none),
 //! `is_ready` and `reset`. [`PatternKind`] lists them all under TA-Lib's names
-//! (`"cdlengulfing"`) and builds a boxed detector, to run a set of patterns chosen by name.
+//! (`"cdlengulfing"`) and builds a detector ([`AnyPattern`], serde-serializable, or a boxed
+//! `dyn CandlePattern`), to run a set of patterns chosen by name.
 //! What "long", "short", "doji" and "near" mean lives in [`settings`].
 //!
 //! A NaN price makes the comparisons it enters false, and once inside an average's window
@@ -20,7 +21,7 @@
 macro_rules! pattern_newtype {
     ($(#[$meta:meta])* $name:ident($core:ty)) => {
         $(#[$meta])*
-        #[derive(Debug, Clone)]
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
         pub struct $name($core);
 
         impl $crate::patterns::CandlePattern for $name {
@@ -203,7 +204,7 @@ pub trait CandlePattern: fmt::Debug + Send {
 }
 
 /// Every pattern, named as TA-Lib's function in lower case.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum PatternKind {
     BeltHold,
     ClosingMarubozu,
@@ -316,40 +317,99 @@ impl PatternKind {
     /// A fresh detector with TA-Lib's default parameters (penetration 0.3 for the stars,
     /// 0.5 for dark cloud cover).
     pub fn detector(self) -> Box<dyn CandlePattern> {
-        match self {
-            Self::BeltHold => Box::new(BeltHold::new()),
-            Self::ClosingMarubozu => Box::new(ClosingMarubozu::new()),
-            Self::DarkCloudCover => Box::new(DarkCloudCover::default()),
-            Self::Doji => Box::new(Doji::new()),
-            Self::DojiStar => Box::new(DojiStar::new()),
-            Self::DragonflyDoji => Box::new(DragonflyDoji::new()),
-            Self::Engulfing => Box::new(Engulfing::new()),
-            Self::EveningDojiStar => Box::new(EveningDojiStar::default()),
-            Self::EveningStar => Box::new(EveningStar::default()),
-            Self::GravestoneDoji => Box::new(GravestoneDoji::new()),
-            Self::Hammer => Box::new(Hammer::new()),
-            Self::HangingMan => Box::new(HangingMan::new()),
-            Self::Harami => Box::new(Harami::new()),
-            Self::HaramiCross => Box::new(HaramiCross::new()),
-            Self::HighWave => Box::new(HighWave::new()),
-            Self::InvertedHammer => Box::new(InvertedHammer::new()),
-            Self::Kicking => Box::new(Kicking::new()),
-            Self::LongLeggedDoji => Box::new(LongLeggedDoji::new()),
-            Self::LongLine => Box::new(LongLine::new()),
-            Self::Marubozu => Box::new(Marubozu::new()),
-            Self::MorningDojiStar => Box::new(MorningDojiStar::default()),
-            Self::MorningStar => Box::new(MorningStar::default()),
-            Self::Piercing => Box::new(Piercing::new()),
-            Self::RickshawMan => Box::new(RickshawMan::new()),
-            Self::ShootingStar => Box::new(ShootingStar::new()),
-            Self::ShortLine => Box::new(ShortLine::new()),
-            Self::SpinningTop => Box::new(SpinningTop::new()),
-            Self::Takuri => Box::new(Takuri::new()),
-            Self::ThreeBlackCrows => Box::new(ThreeBlackCrows::new()),
-            Self::ThreeInside => Box::new(ThreeInside::new()),
-            Self::ThreeOutside => Box::new(ThreeOutside::new()),
-            Self::ThreeWhiteSoldiers => Box::new(ThreeWhiteSoldiers::new()),
+        Box::new(self.build())
+    }
+}
+
+/// Declares [`AnyPattern`] with one variant per pattern, and [`PatternKind::build`], from
+/// one list of (kind, constructor with TA-Lib's defaults).
+macro_rules! any_pattern {
+    ($($kind:ident => $new:expr),* $(,)?) => {
+        /// Any pattern detector: what a processor keeps (and checkpoints, through serde)
+        /// for a set of patterns chosen by name. Built by [`PatternKind::build`]; runs
+        /// through [`CandlePattern`]. Boxed, so that each takes its own size and not the
+        /// largest pattern's.
+        #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+        pub enum AnyPattern {
+            $($kind(Box<$kind>)),*
         }
+
+        impl AnyPattern {
+            fn inner(&self) -> &dyn CandlePattern {
+                match self {
+                    $(AnyPattern::$kind(p) => p.as_ref()),*
+                }
+            }
+
+            fn inner_mut(&mut self) -> &mut dyn CandlePattern {
+                match self {
+                    $(AnyPattern::$kind(p) => p.as_mut()),*
+                }
+            }
+        }
+
+        impl PatternKind {
+            /// A fresh detector with TA-Lib's default parameters (penetration 0.3 for the
+            /// stars, 0.5 for dark cloud cover), by value.
+            pub fn build(self) -> AnyPattern {
+                match self {
+                    $(PatternKind::$kind => AnyPattern::$kind(Box::new($new))),*
+                }
+            }
+        }
+    };
+}
+
+any_pattern! {
+    BeltHold => BeltHold::new(),
+    ClosingMarubozu => ClosingMarubozu::new(),
+    DarkCloudCover => DarkCloudCover::default(),
+    Doji => Doji::new(),
+    DojiStar => DojiStar::new(),
+    DragonflyDoji => DragonflyDoji::new(),
+    Engulfing => Engulfing::new(),
+    EveningDojiStar => EveningDojiStar::default(),
+    EveningStar => EveningStar::default(),
+    GravestoneDoji => GravestoneDoji::new(),
+    Hammer => Hammer::new(),
+    HangingMan => HangingMan::new(),
+    Harami => Harami::new(),
+    HaramiCross => HaramiCross::new(),
+    HighWave => HighWave::new(),
+    InvertedHammer => InvertedHammer::new(),
+    Kicking => Kicking::new(),
+    LongLeggedDoji => LongLeggedDoji::new(),
+    LongLine => LongLine::new(),
+    Marubozu => Marubozu::new(),
+    MorningDojiStar => MorningDojiStar::default(),
+    MorningStar => MorningStar::default(),
+    Piercing => Piercing::new(),
+    RickshawMan => RickshawMan::new(),
+    ShootingStar => ShootingStar::new(),
+    ShortLine => ShortLine::new(),
+    SpinningTop => SpinningTop::new(),
+    Takuri => Takuri::new(),
+    ThreeBlackCrows => ThreeBlackCrows::new(),
+    ThreeInside => ThreeInside::new(),
+    ThreeOutside => ThreeOutside::new(),
+    ThreeWhiteSoldiers => ThreeWhiteSoldiers::new(),
+}
+
+impl CandlePattern for AnyPattern {
+    fn kind(&self) -> PatternKind {
+        self.inner().kind()
+    }
+
+    fn update(&mut self, candle: &Candle) {
+        self.inner_mut().update(candle);
+    }
+
+    fn value(&self) -> Option<i32> {
+        self.inner().value()
+    }
+
+    fn reset(&mut self) {
+        self.inner_mut().reset();
     }
 }
 

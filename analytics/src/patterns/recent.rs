@@ -12,8 +12,9 @@ const UNSEEN: Candle = Candle {
 };
 
 /// The last `N` candles and how many candles have arrived in all.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RecentCandles<const N: usize> {
+    #[serde(with = "crate::checkpoint::array")]
     slots: [Candle; N],
     newest: usize,
     count: usize,

@@ -10,7 +10,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDLRICKSHAWMAN`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RickshawMan {
     recent: RecentCandles<1>,
     body_doji: RollingAverage,

@@ -16,7 +16,7 @@ use crate::indicators::Candle;
 use std::collections::VecDeque;
 
 /// The measure of a candle a setting averages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RangeType {
     /// `|close - open|`.
     RealBody,
@@ -27,7 +27,7 @@ pub enum RangeType {
 }
 
 /// One of TA-Lib's candle settings.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CandleSetting {
     pub range: RangeType,
     /// Candles averaged, before the judged one; 0 means the judged candle's own range.
@@ -105,7 +105,7 @@ pub(crate) const fn max_period(a: usize, b: usize) -> usize {
 /// TA-Lib starts the total at index `lookback - lag - period`, the first candle of the
 /// first window it needs, and ignores earlier candles; the pattern feeds every candle and
 /// this type skips those.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct RollingAverage {
     setting: CandleSetting,
     lag: usize,

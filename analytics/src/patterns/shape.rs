@@ -70,7 +70,7 @@ pub(crate) fn min(a: f64, b: f64) -> f64 {
 }
 
 /// Which way a pattern of a mirrored pair points: its output is `sign() * 100`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Direction {
     Bullish,
     Bearish,

@@ -9,7 +9,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDLSPINNINGTOP`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct SpinningTop {
     recent: RecentCandles<1>,
     body_short: RollingAverage,

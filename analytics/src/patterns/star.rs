@@ -11,7 +11,7 @@ use super::shape::{Direction, color, real_body, real_body_gap_down, real_body_ga
 use crate::indicators::Candle;
 
 /// One star detector; the public star patterns wrap it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Star {
     doji: bool,
     direction: Direction,

@@ -10,7 +10,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDL3BLACKCROWS`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ThreeBlackCrows {
     recent: RecentCandles<4>,
     /// ShadowVeryShort of each crow, oldest first.

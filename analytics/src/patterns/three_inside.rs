@@ -10,7 +10,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDL3INSIDE`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ThreeInside {
     recent: RecentCandles<3>,
     first_long: RollingAverage,

@@ -9,7 +9,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDL3OUTSIDE`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ThreeOutside {
     recent: RecentCandles<3>,
     value: Option<i32>,

@@ -11,7 +11,7 @@ use super::{CandlePattern, PatternKind};
 use crate::indicators::Candle;
 
 /// TA-Lib's `CDL3WHITESOLDIERS`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ThreeWhiteSoldiers {
     recent: RecentCandles<3>,
     /// ShadowVeryShort of each soldier, oldest first.

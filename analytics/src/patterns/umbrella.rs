@@ -19,7 +19,7 @@ use super::shape::{
 use crate::indicators::Candle;
 
 /// One umbrella-line detector; the four public patterns wrap it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Umbrella {
     inverted: bool,
     direction: Direction,

@@ -1,5 +1,6 @@
 //! The Alpaca Market Data API v2 connector: the stock and options streams
-//! ([`stream`]) and the REST history and snapshots ([`rest`]).
+//! ([`stream`]), the REST history and snapshots ([`rest`]), and option chains polled
+//! from the snapshots into the bus ([`chain`]).
 //!
 //! Keys come from the configuration or from `APCA_API_KEY_ID` / `APCA_API_SECRET_KEY`,
 //! base URLs are configurable (tests point them at a local fake that follows the published
@@ -7,6 +8,7 @@
 //! 402/409/410/412/413 are fatal with a message that says what to fix; 429 waits for
 //! `X-RateLimit-Reset`; network errors and 5xx are retried with jittered backoff.
 
+pub mod chain;
 pub mod rest;
 pub mod stream;
 
@@ -46,8 +48,21 @@ pub struct AlpacaConfig {
     /// Option contracts (OCC symbols, e.g. AAPL240503P00155000) whose quotes are streamed
     /// from the options feed; none by default.
     pub option_contracts: Vec<String>,
-    /// Options feed: `indicative` (free) or `opra`.
+    /// Options feed: `indicative` (free) or `opra`, for the options stream and the chain
+    /// snapshots.
     pub options_feed: String,
+    /// Underlyings whose whole option chains (as filtered by `option_chain_filter`) are
+    /// polled from the snapshots endpoint and published as option quotes, e.g.
+    /// `["AAPL", "SPY"]`; none by default. List them in `symbols` too: the greeks
+    /// processor prices their options against their trades.
+    pub option_chains: Vec<String>,
+    /// Milliseconds between two polls of the chains (at least 1000). A poll reads every
+    /// page of every underlying: mind the plan's request limit (200 a minute on the free
+    /// plan), which the client honours by waiting when Alpaca says it is reached.
+    pub option_chain_poll_ms: u64,
+    /// Which contracts of the chains to poll: Alpaca's filters (`type`, strike and
+    /// expiration ranges, `root_symbol`).
+    pub option_chain_filter: rest::ChainFilter,
 }
 
 impl Default for AlpacaConfig {
@@ -68,6 +83,9 @@ impl Default for AlpacaConfig {
             backfill: true,
             option_contracts: Vec::new(),
             options_feed: "indicative".into(),
+            option_chains: Vec::new(),
+            option_chain_poll_ms: 15_000,
+            option_chain_filter: rest::ChainFilter::default(),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Alpaca's REST market data: trades, quotes and bars for one or many symbols, paged with
-//! `next_page_token` until it is null, and option chain snapshots.
+//! `next_page_token` until it is null, and option chain snapshots. Rate limits are
+//! honoured both ways: a 429 waits for `X-RateLimit-Reset`, and a response that says the
+//! window is used up (`X-RateLimit-Remaining: 0`) holds the next request until then.
 
 use super::{AlpacaConfig, AlpacaError, Backoff, Credentials};
 use finstream_schemas::alpaca::{
@@ -23,17 +25,25 @@ pub struct OptionSnapshot {
     pub latest_trade: Option<StreamTrade>,
 }
 
-/// Filters of `/v1beta1/options/snapshots/{underlying}`.
-#[derive(Debug, Clone, Default, PartialEq)]
+/// Filters of `/v1beta1/options/snapshots/{underlying}` (`[alpaca.option_chain_filter]`),
+/// passed to Alpaca as its query parameters of the same names; unset ones are not sent.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct ChainFilter {
-    /// `call` or `put`.
+    /// `call` or `put` (Alpaca's `type`).
+    #[serde(rename = "type")]
     pub kind: Option<String>,
+    /// Lowest strike, in dollars.
     pub strike_price_gte: Option<f64>,
+    /// Highest strike, in dollars.
     pub strike_price_lte: Option<f64>,
-    /// `YYYY-MM-DD`.
+    /// One expiration date, `YYYY-MM-DD`.
     pub expiration_date: Option<String>,
+    /// Earliest expiration date, `YYYY-MM-DD`.
     pub expiration_date_gte: Option<String>,
+    /// Latest expiration date, `YYYY-MM-DD`.
     pub expiration_date_lte: Option<String>,
+    /// OCC root, for underlyings with several (e.g. `SPXW` of `SPX`).
     pub root_symbol: Option<String>,
 }
 
@@ -44,6 +54,8 @@ pub struct RestClient {
     base: String,
     credentials: Credentials,
     max_attempts: u32,
+    /// No request before this: the rate-limit window is used up until it resets.
+    hold_until: std::sync::Arc<std::sync::Mutex<Option<tokio::time::Instant>>>,
 }
 
 /// Most requests a call retries (429s and transient failures) before giving up.
@@ -62,7 +74,22 @@ impl RestClient {
             base: config.data_url.trim_end_matches('/').to_string(),
             credentials: config.credentials()?,
             max_attempts: MAX_ATTEMPTS,
+            hold_until: Default::default(),
         })
+    }
+
+    /// Waits out a rate-limit window that the previous response said is used up.
+    async fn wait_for_window(&self) {
+        let until = self.hold_until.lock().ok().and_then(|mut h| h.take());
+        if let Some(until) = until
+            && until > tokio::time::Instant::now()
+        {
+            tracing::info!(
+                wait_ms = (until - tokio::time::Instant::now()).as_millis() as u64,
+                "alpaca rate-limit window used up; waiting for it to reset"
+            );
+            tokio::time::sleep_until(until).await;
+        }
     }
 
     /// GET a JSON document, retrying 429 (after `X-RateLimit-Reset`), 5xx and network
@@ -76,6 +103,7 @@ impl RestClient {
         let mut backoff = Backoff::new(Duration::from_millis(200), Duration::from_secs(10));
         let mut last = String::new();
         for _ in 0..self.max_attempts {
+            self.wait_for_window().await;
             let response = self
                 .http
                 .get(&url)
@@ -94,6 +122,17 @@ impl RestClient {
             };
             let status = response.status();
             if status.is_success() {
+                let used_up = response
+                    .headers()
+                    .get("X-RateLimit-Remaining")
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.trim() == "0");
+                if used_up
+                    && let Some(wait) = rate_limit_wait(response.headers())
+                    && let Ok(mut hold) = self.hold_until.lock()
+                {
+                    *hold = Some(tokio::time::Instant::now() + wait);
+                }
                 return response.json().await.map_err(|e| {
                     AlpacaError::Transient(format!("GET {path}: body is not JSON: {e}"))
                 });
@@ -241,14 +280,19 @@ impl RestClient {
         Ok(out)
     }
 
-    /// Snapshots of an underlying's option chain, with Alpaca's Greeks and IV.
+    /// Snapshots of an underlying's option chain, with Alpaca's Greeks and IV, every page;
+    /// with `updated_since` (nanoseconds) only contracts that changed since then.
     pub async fn option_chain(
         &self,
         underlying: &str,
         filter: &ChainFilter,
         feed: &str,
+        updated_since: Option<i64>,
     ) -> Result<Vec<OptionSnapshot>, AlpacaError> {
         let mut q = vec![("feed", feed.to_string()), ("limit", "1000".to_string())];
+        if let Some(since) = updated_since {
+            q.push(("updated_since", format_rfc3339(since)));
+        }
         let opt = |k: &'static str, v: &Option<String>| v.clone().map(|v| (k, v));
         q.extend(
             [

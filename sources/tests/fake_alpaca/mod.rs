@@ -2,8 +2,9 @@
 //! (`shared/alpaca-protocol.md`): the stream's handshake, auth by message or headers,
 //! incremental subscriptions echoed whole, JSON or msgpack by `Content-Type`, every
 //! documented error code; and the REST listings with `next_page_token` paging that ends
-//! in JSON null, rate limiting with `X-RateLimit-*`, and key checks. Tests drive it: push
-//! data, drop every connection, go silent, send an error code.
+//! in JSON null, rate limiting with `X-RateLimit-*`, and key checks; option chain
+//! snapshots with their filters, `updated_since` and paging. Tests drive it: push data,
+//! drop every connection, go silent, send an error code, set option quotes.
 
 #![allow(dead_code)]
 
@@ -14,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use finstream_schemas::alpaca::{
-    self, CHANNEL_NAMES, Channels, ClientAction, Encoding, StreamMessage, StreamTrade,
+    self, CHANNEL_NAMES, Channels, ClientAction, Encoding, StreamMessage, StreamQuote, StreamTrade,
     format_rfc3339,
 };
 use std::collections::{BTreeMap, HashMap};
@@ -25,6 +26,9 @@ use tokio::sync::{Mutex, broadcast};
 
 pub const KEY: &str = "AKFAKE";
 pub const SECRET: &str = "fake-secret";
+
+/// One underlying's option chain: latest quote (and trade) per contract.
+pub type Chain = BTreeMap<String, (StreamQuote, Option<StreamTrade>)>;
 
 /// What a test can tell the fake to do.
 #[derive(Debug, Clone)]
@@ -52,6 +56,13 @@ pub struct Fake {
     pub page_size: AtomicUsize,
     /// Feeds the account may use; others get 409.
     pub entitled_sip: AtomicBool,
+    /// Latest quote (and trade) per option contract, by underlying.
+    pub option_quotes: Mutex<BTreeMap<String, Chain>>,
+    /// Answer the next N successful REST requests with `X-RateLimit-Remaining: 0` and a
+    /// reset one second ahead (the window is used up, but this request went through).
+    pub exhaust_window_next: AtomicU32,
+    /// Unix time (ms) of every REST request, in order.
+    pub request_times: std::sync::Mutex<Vec<u128>>,
 }
 
 pub struct Running {
@@ -76,12 +87,19 @@ impl Fake {
             rest_requests: AtomicU32::new(0),
             page_size: AtomicUsize::new(10_000),
             entitled_sip: AtomicBool::new(false),
+            option_quotes: Mutex::new(BTreeMap::new()),
+            exhaust_window_next: AtomicU32::new(0),
+            request_times: std::sync::Mutex::new(Vec::new()),
         });
         let app = Router::new()
             .route("/v2/{feed}", get(stream))
             .route("/v1beta1/{feed}", get(stream))
             .route("/v2/stocks/{symbol}/trades", get(trades))
             .route("/v2/stocks/bars", get(bars))
+            .route(
+                "/v1beta1/options/snapshots/{underlying}",
+                get(option_snapshots),
+            )
             .with_state(Arc::clone(&fake));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
@@ -119,6 +137,21 @@ impl Fake {
             .entry(t.symbol.clone())
             .or_default()
             .push(t);
+    }
+
+    /// Sets the latest quote (and trade) of an option contract of `underlying`.
+    pub async fn set_option_quote(
+        &self,
+        underlying: &str,
+        quote: StreamQuote,
+        trade: Option<StreamTrade>,
+    ) {
+        self.option_quotes
+            .lock()
+            .await
+            .entry(underlying.to_string())
+            .or_default()
+            .insert(quote.symbol.clone(), (quote, trade));
     }
 
     pub fn drop_all(&self) {
@@ -391,6 +424,14 @@ fn rest_auth(headers: &HeaderMap) -> Option<Response> {
 
 fn rate_limited(fake: &Fake) -> Option<Response> {
     fake.rest_requests.fetch_add(1, Ordering::SeqCst);
+    if let Ok(mut times) = fake.request_times.lock() {
+        times.push(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_millis())
+                .unwrap_or(0),
+        );
+    }
     let left = fake.rate_limit_next.load(Ordering::SeqCst);
     if left == 0 {
         return None;
@@ -518,4 +559,130 @@ async fn bars(
         serde_json::Value::Null
     };
     Json(serde_json::json!({"bars": out, "next_page_token": next})).into_response()
+}
+
+fn unprocessable(message: &str) -> Response {
+    (
+        StatusCode::UNPROCESSABLE_ENTITY,
+        Json(serde_json::json!({"code": 42210000, "message": message})),
+    )
+        .into_response()
+}
+
+fn quote_json(q: &StreamQuote) -> serde_json::Value {
+    serde_json::json!({"t": format_rfc3339(q.time), "ax": q.ask_exchange, "ap": q.ask_price, "as": q.ask_size, "bx": q.bid_exchange, "bp": q.bid_price, "bs": q.bid_size, "c": q.conditions.first().cloned().unwrap_or_default()})
+}
+
+/// `YYYY-MM-DD` of an OCC symbol's expiry, and its C or P.
+fn occ_parts(contract: &str) -> Option<(String, char, f64, String)> {
+    let tail = contract.len().checked_sub(15)?;
+    let (root, rest) = contract.split_at(tail);
+    let date = format!("20{}-{}-{}", &rest[0..2], &rest[2..4], &rest[4..6]);
+    let right = rest[6..7].chars().next()?;
+    let strike = rest[7..].parse::<f64>().ok()? / 1000.0;
+    Some((date, right, strike, root.to_string()))
+}
+
+/// `/v1beta1/options/snapshots/{underlying}`: filters, `updated_since`, pages of at most
+/// `limit` (1 to 1000) contracts in symbol order, `next_page_token` null on the last.
+async fn option_snapshots(
+    State(fake): State<Arc<Fake>>,
+    Path(underlying): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> Response {
+    if let Some(r) = rest_auth(&headers).or_else(|| rate_limited(&fake)) {
+        return r;
+    }
+    if let Some(feed) = q.get("feed")
+        && feed != "indicative"
+        && feed != "opra"
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({"code": 40010001, "message": "invalid feed"})),
+        )
+            .into_response();
+    }
+    let limit: usize = match q.get("limit").map(|l| l.parse::<usize>()) {
+        None => 100,
+        Some(Ok(l)) if (1..=1000).contains(&l) => l,
+        Some(_) => return unprocessable("invalid limit: must be between 1 and 1000"),
+    };
+    let limit = limit.min(fake.page_size.load(Ordering::SeqCst));
+    let kind = match q.get("type").map(String::as_str) {
+        None => None,
+        Some("call") => Some('C'),
+        Some("put") => Some('P'),
+        Some(_) => return unprocessable("invalid type: must be call or put"),
+    };
+    let number = |key: &str| q.get(key).map(|v| v.parse::<f64>());
+    let (gte, lte) = match (number("strike_price_gte"), number("strike_price_lte")) {
+        (Some(Err(_)), _) | (_, Some(Err(_))) => return unprocessable("invalid strike price"),
+        (a, b) => (a.and_then(Result::ok), b.and_then(Result::ok)),
+    };
+    let updated_since = match time_param(&q, "updated_since") {
+        Ok(t) => t,
+        Err(r) => return *r,
+    };
+    let quotes = fake.option_quotes.lock().await;
+    let matching: Vec<(&String, &(StreamQuote, Option<StreamTrade>))> = quotes
+        .get(&underlying)
+        .into_iter()
+        .flatten()
+        .filter(|(contract, (quote, trade))| {
+            let Some((date, right, strike, root)) = occ_parts(contract) else {
+                return false;
+            };
+            let updated = quote.time.max(trade.as_ref().map_or(i64::MIN, |t| t.time));
+            kind.is_none_or(|k| k == right)
+                && gte.is_none_or(|g| strike >= g)
+                && lte.is_none_or(|l| strike <= l)
+                && q.get("expiration_date").is_none_or(|d| *d == date)
+                && q.get("expiration_date_gte").is_none_or(|d| date >= *d)
+                && q.get("expiration_date_lte").is_none_or(|d| date <= *d)
+                && q.get("root_symbol").is_none_or(|r| *r == root)
+                && updated_since.is_none_or(|since| updated >= since)
+        })
+        .filter(|(contract, _)| {
+            q.get("page_token")
+                .is_none_or(|after| contract.as_str() > after.as_str())
+        })
+        .collect();
+    let mut snapshots = serde_json::Map::new();
+    for (contract, (quote, trade)) in matching.iter().take(limit) {
+        let mut snap = serde_json::json!({
+            "greeks": {"delta": 0.5, "gamma": 0.01, "rho": 0.01, "theta": -0.02, "vega": 0.1},
+            "impliedVolatility": 0.3,
+            "latestQuote": quote_json(quote),
+        });
+        if let Some(t) = trade {
+            snap["latestTrade"] = trade_json(t);
+        }
+        snapshots.insert((*contract).clone(), snap);
+    }
+    let next = if matching.len() > limit {
+        serde_json::Value::from(matching[limit - 1].0.clone())
+    } else {
+        serde_json::Value::Null
+    };
+    let mut resp =
+        Json(serde_json::json!({"snapshots": snapshots, "next_page_token": next})).into_response();
+    let exhausted = fake.exhaust_window_next.load(Ordering::SeqCst);
+    if exhausted > 0 {
+        fake.exhaust_window_next
+            .store(exhausted - 1, Ordering::SeqCst);
+        let reset = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() + 1)
+            .unwrap_or(0);
+        let h = resp.headers_mut();
+        h.insert("X-RateLimit-Limit", "200".parse().expect("header"));
+        h.insert("X-RateLimit-Remaining", "0".parse().expect("header"));
+        h.insert(
+            "X-RateLimit-Reset",
+            reset.to_string().parse().expect("header"),
+        );
+    }
+    resp
 }

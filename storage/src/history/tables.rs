@@ -9,11 +9,13 @@
 
 use crate::StorageError;
 use datafusion::arrow::array::{
-    ArrayRef, Date32Builder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder,
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder,
     ListBuilder, RecordBatch, StringBuilder, TimestampNanosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use finstream_schemas::{ChatAction, Event, EventKind, OptionRight, catalog};
+use finstream_schemas::{
+    ChatAction, Event, EventKind, MarketEventCategory, MarketEventDirection, OptionRight, catalog,
+};
 use std::sync::{Arc, LazyLock};
 
 /// A table of the history.
@@ -26,10 +28,11 @@ pub enum Table {
     Indicators,
     Greeks,
     ChatMessages,
+    MarketEvents,
 }
 
 impl Table {
-    pub const ALL: [Table; 7] = [
+    pub const ALL: [Table; 8] = [
         Table::Trades,
         Table::Quotes,
         Table::Bars,
@@ -37,6 +40,7 @@ impl Table {
         Table::Indicators,
         Table::Greeks,
         Table::ChatMessages,
+        Table::MarketEvents,
     ];
 
     /// The SQL name.
@@ -49,6 +53,7 @@ impl Table {
             Table::Indicators => "indicators",
             Table::Greeks => "greeks",
             Table::ChatMessages => "chat_messages",
+            Table::MarketEvents => "market_events",
         }
     }
 
@@ -62,6 +67,7 @@ impl Table {
             Table::Indicators => catalog::INDICATORS,
             Table::Greeks => catalog::GREEKS,
             Table::ChatMessages => catalog::CHAT_MESSAGES,
+            Table::MarketEvents => catalog::EVENTS,
         }
     }
 
@@ -75,6 +81,7 @@ impl Table {
             EventKind::IndicatorUpdate => Table::Indicators,
             EventKind::GreeksUpdate => Table::Greeks,
             EventKind::ChatMessage => Table::ChatMessages,
+            EventKind::MarketEvent => Table::MarketEvents,
             _ => return None,
         })
     }
@@ -222,6 +229,21 @@ impl Table {
                 f("thread_parent", s.clone(), true),
                 f("id", s, false),
             ],
+            // `values` as JSON text: its keys depend on the event's name.
+            Table::MarketEvents => vec![
+                f("symbol", s.clone(), false),
+                f("event_time", ts(), false),
+                f("timeframe", s.clone(), false),
+                f("bar_start", ts(), false),
+                f("category", s.clone(), false),
+                f("name", s.clone(), false),
+                f("direction", s.clone(), false),
+                f("pattern_value", DataType::Int32, true),
+                f("values_json", s.clone(), false),
+                f("bar_revision", DataType::Int32, false),
+                f("retracted", DataType::Boolean, false),
+                f("id", s, false),
+            ],
         };
         Schema::new(fields)
     }
@@ -236,6 +258,7 @@ impl Table {
             Table::Indicators => indicators(events),
             Table::Greeks => greeks(events),
             Table::ChatMessages => chat_messages(events),
+            Table::MarketEvents => market_events(events),
         }?;
         RecordBatch::try_new(self.schema(), columns).map_err(|e| StorageError::Internal {
             message: format!("building {} rows: {e}", self.name()),
@@ -619,6 +642,62 @@ fn chat_messages(events: &[&Event]) -> Result<Vec<ArrayRef>, StorageError> {
     Ok(cols)
 }
 
+fn market_events(events: &[&Event]) -> Result<Vec<ArrayRef>, StorageError> {
+    let n = events.len();
+    let mut symbol = StringBuilder::with_capacity(n, n * 4);
+    let mut time = utc_ts(n);
+    let mut bar_start = utc_ts(n);
+    // timeframe, category, name, direction, values_json
+    let mut text: [StringBuilder; 5] =
+        std::array::from_fn(|_| StringBuilder::with_capacity(n, n * 8));
+    let mut pattern_value = Int32Builder::with_capacity(n);
+    let mut revision = Int32Builder::with_capacity(n);
+    let mut retracted = BooleanBuilder::with_capacity(n);
+    let mut id = StringBuilder::with_capacity(n, n * 48);
+    for e in events {
+        let Event::MarketEvent(m) = e else {
+            return Err(wrong_kind("market_events", e));
+        };
+        symbol.append_value(&m.symbol);
+        time.append_value(m.event_time);
+        bar_start.append_value(m.bar_start);
+        let values = serde_json::to_string(&m.values).map_err(|e| StorageError::Internal {
+            message: format!("market event values as JSON: {e}"),
+        })?;
+        text[0].append_value(&m.timeframe);
+        text[1].append_value(match m.category {
+            MarketEventCategory::Pattern => "pattern",
+            MarketEventCategory::Movement => "movement",
+        });
+        text[2].append_value(&m.name);
+        text[3].append_value(match m.direction {
+            MarketEventDirection::Bullish => "bullish",
+            MarketEventDirection::Bearish => "bearish",
+            MarketEventDirection::Neutral => "neutral",
+        });
+        text[4].append_value(values);
+        pattern_value.append_option(m.pattern_value);
+        revision.append_value(m.bar_revision);
+        retracted.append_value(m.retracted);
+        id.append_value(&m.id);
+    }
+    let [mut timeframe, mut category, mut name, mut direction, mut values] = text;
+    Ok(vec![
+        Arc::new(symbol.finish()),
+        Arc::new(time.finish()),
+        Arc::new(timeframe.finish()),
+        Arc::new(bar_start.finish()),
+        Arc::new(category.finish()),
+        Arc::new(name.finish()),
+        Arc::new(direction.finish()),
+        Arc::new(pattern_value.finish()),
+        Arc::new(values.finish()),
+        Arc::new(revision.finish()),
+        Arc::new(retracted.finish()),
+        Arc::new(id.finish()),
+    ])
+}
+
 /// The key and event time of an event the history keeps, for sorting and partitioning.
 pub fn key_and_time(event: &Event) -> Option<(&str, i64)> {
     Some(match event {
@@ -629,6 +708,7 @@ pub fn key_and_time(event: &Event) -> Option<(&str, i64)> {
         Event::IndicatorUpdate(e) => (&e.symbol, e.event_time),
         Event::GreeksUpdate(e) => (&e.underlying, e.event_time),
         Event::ChatMessage(e) => (&e.room, e.event_time),
+        Event::MarketEvent(e) => (&e.symbol, e.event_time),
         _ => return None,
     })
 }

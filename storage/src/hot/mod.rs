@@ -18,7 +18,7 @@ pub use scylla::{ScyllaConfig, ScyllaStore};
 use crate::StorageError;
 use finstream_schemas::{
     AvroEvent, Bar, ChatMessage, Codec, DocumentChunk, DocumentIngest, Event, GreeksUpdate,
-    IndicatorUpdate, OptionQuote, Quote, TimestampNanos, Trade,
+    IndicatorUpdate, MarketEvent, OptionQuote, Quote, TimestampNanos, Trade,
 };
 use rows::{NANOS_PER_DAY, day_of, rows_of, symbol_day};
 use std::collections::HashMap;
@@ -77,7 +77,7 @@ impl Retention {
     pub fn ttl_seconds(&self, space: Space) -> Option<i64> {
         let days = match space {
             Space::Trades | Space::Quotes => self.ticks_days,
-            Space::Bars => self.bars_days,
+            Space::Bars | Space::Events => self.bars_days,
             Space::Chat => self.chat_days,
             _ => None,
         }?;
@@ -403,6 +403,23 @@ impl HotStore {
             rows.reverse();
         }
         self.decode(rows)
+    }
+
+    /// Patterns and movements of a symbol on bars starting in `[from, to)`, oldest first,
+    /// every timeframe, the newest revision of each (retractions left out); `after`
+    /// (bar start, `timeframe/name`) continues a page.
+    pub async fn market_events(
+        &self,
+        symbol: &str,
+        from: TimestampNanos,
+        to: TimestampNanos,
+        after: Option<(TimestampNanos, String)>,
+        limit: usize,
+    ) -> Result<Vec<MarketEvent>, StorageError> {
+        let events: Vec<MarketEvent> = self
+            .ticks(Space::Events, symbol, from, to, after, limit)
+            .await?;
+        Ok(events.into_iter().filter(|e| !e.retracted).collect())
     }
 
     /// The latest update of every indicator of a symbol and timeframe.

@@ -37,10 +37,14 @@ pub enum Space {
     Documents,
     /// Chunks per document, clustered by index.
     Chunks,
+    /// Patterns and movements, partitioned by (symbol, day of the bar), clustered by bar
+    /// start and `timeframe/name`; the bar's newest revision wins.
+    Events,
 }
 
 impl Space {
-    pub const ALL: [Space; 11] = [
+    /// In migration order: a new space goes last.
+    pub const ALL: [Space; 12] = [
         Space::Trades,
         Space::Quotes,
         Space::LatestTrade,
@@ -52,6 +56,7 @@ impl Space {
         Space::Chat,
         Space::Documents,
         Space::Chunks,
+        Space::Events,
     ];
 
     pub fn name(self) -> &'static str {
@@ -67,6 +72,7 @@ impl Space {
             Space::Chat => "chat_messages",
             Space::Documents => "documents",
             Space::Chunks => "document_chunks",
+            Space::Events => "market_events",
         }
     }
 
@@ -192,6 +198,12 @@ pub fn rows_of(event: &Event) -> Vec<Row> {
             Cluster::Index(i64::from(c.chunk_index)),
             c.event_time,
         )],
-        Event::DeadLetter(_) => Vec::new(),
+        Event::MarketEvent(e) => vec![row(
+            Space::Events,
+            symbol_day(&e.symbol, day_of(e.bar_start)),
+            Cluster::TimeId(e.bar_start, format!("{}/{}", e.timeframe, e.name)),
+            i64::from(e.bar_revision),
+        )],
+        Event::DeadLetter(_) | Event::ProcessorCheckpoint(_) => Vec::new(),
     }
 }

@@ -8,7 +8,7 @@ use crate::indicators::IndicatorError;
 use crate::indicators::checked_period;
 
 /// Double exponential moving average.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Dema {
     period: usize,
     emas: EmaChain<2>,

@@ -5,7 +5,7 @@
 use crate::indicators::IndicatorError;
 
 /// Exponential moving average.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Ema {
     period: usize,
     k: f64,
@@ -70,8 +70,9 @@ impl Ema {
 /// `N` EMAs of one period in series, each fed the outputs of the one before from its
 /// first output on: the cascade DEMA, TEMA and TRIX are built from, kept in one place so
 /// their start indices and seeds cannot drift apart.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct EmaChain<const N: usize> {
+    #[serde(with = "crate::checkpoint::array")]
     emas: [Ema; N],
 }
 

@@ -28,7 +28,7 @@ const SLOW: f64 = 2.0 / (30.0 + 1.0);
 const FAST_MINUS_SLOW: f64 = 2.0 / (2.0 + 1.0) - SLOW;
 
 /// Kaufman adaptive moving average.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Kama {
     period: usize,
     /// The last `period + 1` closes, oldest first (fewer while warming up).

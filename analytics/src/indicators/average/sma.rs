@@ -6,7 +6,7 @@ use crate::indicators::rolling_sum::RollingSum;
 use std::collections::VecDeque;
 
 /// Simple moving average over a fixed window.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Sma {
     period: usize,
     window: VecDeque<f64>,

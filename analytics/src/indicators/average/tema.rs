@@ -9,7 +9,7 @@ use crate::indicators::IndicatorError;
 use crate::indicators::checked_period;
 
 /// Triple exponential moving average.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Tema {
     period: usize,
     emas: EmaChain<3>,

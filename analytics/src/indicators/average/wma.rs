@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 const SCALE: f64 = 18_446_744_073_709_551_616.0; // 2^64, as in RollingSum
 
 /// Weighted moving average with linear weights.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Wma {
     period: usize,
     /// `period * (period + 1) / 2`, times `SCALE`: what turns `weighted` into the average.

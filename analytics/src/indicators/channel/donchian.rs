@@ -16,7 +16,7 @@ use crate::indicators::volatility::Bands;
 use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Highest high and lowest low over a fixed window.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct DonchianChannel {
     period: usize,
     highs: RollingExtreme,

@@ -15,7 +15,7 @@ use crate::indicators::volatility::{Atr, Bands};
 use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// EMA of the close with ATR bands.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct KeltnerChannel {
     multiplier: f64,
     ema: Ema,

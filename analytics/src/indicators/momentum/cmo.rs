@@ -8,7 +8,7 @@ use super::wilder::{Arithmetic, GainLoss};
 use crate::indicators::{IndicatorError, checked_period};
 
 /// Chande momentum oscillator over closes, in [-100, 100].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Cmo {
     averages: GainLoss,
     value: Option<f64>,

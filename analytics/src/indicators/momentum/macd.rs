@@ -14,7 +14,7 @@ use crate::indicators::average::Ema;
 use crate::indicators::checked_period;
 
 /// The three MACD outputs, named as TA-Lib's columns.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MacdValue {
     /// Fast EMA minus slow EMA.
     pub macd: f64,
@@ -25,7 +25,7 @@ pub struct MacdValue {
 }
 
 /// MACD line, signal line and histogram over closes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Macd {
     fast_period: usize,
     slow_period: usize,

@@ -6,7 +6,7 @@ use crate::indicators::checked_period;
 use std::collections::VecDeque;
 
 /// Change of the close over `period` bars.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Mom {
     period: usize,
     /// The last `period` closes before the current one, oldest first.

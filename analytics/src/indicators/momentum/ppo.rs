@@ -15,7 +15,7 @@ use crate::indicators::checked_period;
 const TA_LIB_EPSILON: f64 = 1e-14;
 
 /// Percentage difference of a fast and a slow simple moving average.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Ppo {
     fast: Sma,
     slow: Sma,

@@ -6,7 +6,7 @@ use crate::indicators::checked_period;
 use std::collections::VecDeque;
 
 /// Percentage change of the close over `period` bars.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Roc {
     period: usize,
     /// The last `period` closes before the current one, oldest first.

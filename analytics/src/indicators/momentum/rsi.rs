@@ -7,7 +7,7 @@ use super::wilder::{Arithmetic, GainLoss};
 use crate::indicators::{IndicatorError, checked_period};
 
 /// Relative strength index over closes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Rsi {
     averages: GainLoss,
     value: Option<f64>,

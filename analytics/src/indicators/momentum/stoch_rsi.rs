@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 const TA_LIB_RELATIVE_EPSILON: f64 = 1e-14;
 
 /// The two stochastic RSI outputs, named as TA-Lib's columns (`fastk`, `fastd`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StochRsiValue {
     /// Where the RSI sits in its range over the last `fastk` values, in [0, 100].
     pub k: f64,
@@ -30,7 +30,7 @@ pub struct StochRsiValue {
 }
 
 /// Stochastic oscillator of the RSI.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct StochRsi {
     rsi: Rsi,
     fastk_period: usize,

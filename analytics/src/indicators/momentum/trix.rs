@@ -10,7 +10,7 @@ use crate::indicators::average::EmaChain;
 use crate::indicators::checked_period;
 
 /// Rate of change of a triple-smoothed EMA.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Trix {
     period: usize,
     emas: EmaChain<3>,

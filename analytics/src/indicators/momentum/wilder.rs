@@ -9,7 +9,7 @@
 //! [`Arithmetic`], because each indicator agrees with TA-Lib bit for bit only in its own.
 
 /// Which of TA-Lib's two arithmetics to reproduce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(super) enum Arithmetic {
     /// TA-Lib's RSI: a branch-free split of the change, then multiplication by
     /// `1 / period`.
@@ -19,7 +19,7 @@ pub(super) enum Arithmetic {
 }
 
 /// Wilder-smoothed average gain and average loss of consecutive closes.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(super) struct GainLoss {
     period: usize,
     arithmetic: Arithmetic,

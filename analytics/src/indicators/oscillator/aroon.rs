@@ -10,14 +10,14 @@ use crate::indicators::rolling_extreme::{Extreme, RollingExtreme};
 use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Aroon down and up, in percent.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AroonOutput {
     pub down: f64,
     pub up: f64,
 }
 
 /// Aroon indicator.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Aroon {
     period: usize,
     highest: RollingExtreme,

@@ -18,7 +18,7 @@ use crate::indicators::{Candle, IndicatorError, checked_period};
 use std::collections::VecDeque;
 
 /// Commodity channel index.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Cci {
     period: usize,
     typical: VecDeque<f64>,

@@ -20,7 +20,7 @@ use crate::indicators::{Candle, IndicatorError, checked_period};
 use std::collections::VecDeque;
 
 /// Money flow index.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Mfi {
     period: usize,
     previous_typical: Option<f64>,

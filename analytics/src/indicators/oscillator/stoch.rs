@@ -15,7 +15,7 @@ use crate::indicators::rolling_extreme::{Extreme, RollingExtreme};
 use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// The two lines of the slow stochastic, in percent.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StochasticOutput {
     /// Slow %K: the smoothed fast %K.
     pub k: f64,
@@ -24,7 +24,7 @@ pub struct StochasticOutput {
 }
 
 /// Slow stochastic oscillator (%K and %D).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Stochastic {
     highest: RollingExtreme,
     lowest: RollingExtreme,

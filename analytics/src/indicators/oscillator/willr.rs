@@ -9,7 +9,7 @@ use crate::indicators::rolling_extreme::{Extreme, RollingExtreme};
 use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Williams' %R.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct WilliamsR {
     highest: RollingExtreme,
     lowest: RollingExtreme,

@@ -28,7 +28,7 @@ use crate::indicators::{Candle, IndicatorError, checked_period};
 const DI_SUM_EPSILON: f64 = 1e-14;
 
 /// ADX, +DI and -DI at one bar, all in percent.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdxOutput {
     pub adx: f64,
     pub plus_di: f64,
@@ -36,7 +36,7 @@ pub struct AdxOutput {
 }
 
 /// Average directional index with +DI and -DI.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Adx {
     period: usize,
     /// Bars seen since the last reset.

@@ -24,7 +24,7 @@ use crate::indicators::{Candle, IndicatorError};
 const MAX_PARAMETER: f64 = 3e37;
 
 /// Parabolic SAR.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ParabolicSar {
     acceleration: f64,
     maximum: f64,
@@ -33,7 +33,7 @@ pub struct ParabolicSar {
     value: Option<f64>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 enum State {
     Empty,
     /// The first bar, waiting for the second to set the direction.

@@ -12,7 +12,7 @@ use super::true_range::TrueRange;
 use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Average true range with Wilder's smoothing.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Atr {
     period: usize,
     true_range: TrueRange,

@@ -20,7 +20,7 @@ use crate::indicators::{IndicatorError, checked_period};
 use std::collections::VecDeque;
 
 /// An upper, middle and lower band (Bollinger, Donchian and Keltner channels).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bands {
     pub upper: f64,
     pub middle: f64,
@@ -28,7 +28,7 @@ pub struct Bands {
 }
 
 /// Bollinger bands around a simple moving average.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct BollingerBands {
     period: usize,
     nbdev_up: f64,

@@ -9,7 +9,7 @@ use super::atr::Atr;
 use crate::indicators::{Candle, IndicatorError};
 
 /// ATR as a percentage of the close.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Natr {
     atr: Atr,
     value: Option<f64>,

@@ -5,7 +5,7 @@
 use crate::indicators::Candle;
 
 /// True range of each bar against the previous close.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct TrueRange {
     prev_close: Option<f64>,
     value: Option<f64>,

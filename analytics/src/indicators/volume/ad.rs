@@ -6,7 +6,7 @@
 use crate::indicators::Candle;
 
 /// Accumulation/distribution line.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct AccumulationDistribution {
     total: f64,
     value: Option<f64>,

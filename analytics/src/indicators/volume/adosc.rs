@@ -14,7 +14,7 @@ use super::ad::AccumulationDistribution;
 use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// Chaikin A/D oscillator.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct ChaikinOscillator {
     fast_period: usize,
     slow_period: usize,

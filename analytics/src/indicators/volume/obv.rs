@@ -6,7 +6,7 @@
 use crate::indicators::Candle;
 
 /// On-balance volume.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct OnBalanceVolume {
     prev_close: Option<f64>,
     value: Option<f64>,

@@ -13,7 +13,7 @@ use crate::indicators::average::Sma;
 use crate::indicators::{Candle, IndicatorError, checked_period};
 
 /// One bar's volume against its recent average.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct VolumeRatio {
     /// Volume divided by the average volume of the previous `period` bars.
     pub ratio: f64,
@@ -22,7 +22,7 @@ pub struct VolumeRatio {
 }
 
 /// Relative volume with a spike threshold.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct RelativeVolume {
     threshold: f64,
     baseline: Sma,

@@ -18,7 +18,7 @@
 use crate::indicators::Candle;
 
 /// Session VWAP of the typical price.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Vwap {
     in_session: bool,
     volume: f64,
