@@ -10,6 +10,7 @@
 //! - [`movement`]: gaps, breakouts, new highs and lows, volume spikes, bar by bar.
 //! - [`options`]: Black-Scholes-Merton prices and Greeks, implied volatility, American
 //!   exercise, chain analytics.
+//! - [`text`]: documents to chunks: cleaning, metadata, sentence-aware chunking.
 //!
 //! Processors in `finstream-processors` wire these to the bus; start reading at `bars.rs`.
 
@@ -18,3 +19,4 @@ pub mod indicators;
 pub mod movement;
 pub mod options;
 pub mod patterns;
+pub mod text;

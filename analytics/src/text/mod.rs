@@ -1,0 +1,15 @@
+//! Documents to searchable chunks: PDF text, cleaning, metadata, chunking, embeddings.
+//!
+//! The pipeline, in the order a document goes through it:
+//! - [`clean`]: NFKC, headers, footers and page numbers, hyphenation, whitespace;
+//!   [`clean::CleanText`] keeps where each page lies.
+//! - [`metadata`]: title, author, dates, page count, tickers mentioned.
+//! - [`sentence`] and [`chunk`]: sentence-aware chunks of at most 256 word pieces with
+//!   overlap, with page and character offsets.
+//!
+//! Start reading at [`chunk::chunk`].
+
+pub mod chunk;
+pub mod clean;
+pub mod metadata;
+pub mod sentence;
