@@ -10,7 +10,7 @@
 //! - [`movement`]: gaps, breakouts, new highs and lows, volume spikes, bar by bar.
 //! - [`options`]: Black-Scholes-Merton prices and Greeks, implied volatility, American
 //!   exercise, chain analytics.
-//! - [`text`]: documents to chunks: cleaning, metadata, sentence-aware chunking.
+//! - [`text`]: documents to chunks: PDF text, cleaning, metadata, sentence-aware chunking.
 //!
 //! Processors in `finstream-processors` wire these to the bus; start reading at `bars.rs`.
 

@@ -1,6 +1,8 @@
 //! Documents to searchable chunks: PDF text, cleaning, metadata, chunking, embeddings.
 //!
 //! The pipeline, in the order a document goes through it:
+//! - [`pdf`]: text per page from a PDF's bytes, with size, inflation and time budgets and
+//!   panics contained; pages with almost no text are flagged.
 //! - [`clean`]: NFKC, headers, footers and page numbers, hyphenation, whitespace;
 //!   [`clean::CleanText`] keeps where each page lies.
 //! - [`metadata`]: title, author, dates, page count, tickers mentioned.
@@ -12,4 +14,5 @@
 pub mod chunk;
 pub mod clean;
 pub mod metadata;
+pub mod pdf;
 pub mod sentence;
