@@ -10,7 +10,8 @@
 //! - [`movement`]: gaps, breakouts, new highs and lows, volume spikes, bar by bar.
 //! - [`options`]: Black-Scholes-Merton prices and Greeks, implied volatility, American
 //!   exercise, chain analytics.
-//! - [`text`]: documents to chunks: PDF text, cleaning, metadata, sentence-aware chunking.
+//! - [`text`]: documents to chunks: PDF text, cleaning, metadata, sentence-aware chunking,
+//!   and the all-MiniLM-L6-v2 embedding model (candle).
 //!
 //! Processors in `finstream-processors` wire these to the bus; start reading at `bars.rs`.
 
