@@ -110,6 +110,7 @@ pub struct Config {
     pub data: DataConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    pub embeddings: crate::embed::EmbeddingsConfig,
 }
 
 impl Config {

@@ -4,6 +4,7 @@
 mod analyze;
 mod cli;
 mod config;
+mod embed;
 mod roles;
 mod telemetry;
 
@@ -23,6 +24,16 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Topics(cmd) => roles::topics(&config, &cmd).await,
         Command::Greeks { input, output } => analyze::greeks(&input, output.as_deref()),
+        Command::Embed {
+            text,
+            stdin,
+            model_dir,
+        } => embed::run(
+            &config.embeddings,
+            text.as_deref(),
+            stdin,
+            model_dir.as_deref(),
+        ),
         Command::Analyze(AnalyzeCommand::Bars {
             events,
             input,
