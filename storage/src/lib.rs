@@ -8,6 +8,7 @@
 //! and gateway work and live here beside it.
 
 pub mod data_dir;
+pub mod vector;
 
 pub use data_dir::DataDir;
 
