@@ -245,22 +245,50 @@ impl VectorIndex {
 
     /// Adds one chunk's vector; `Ok(false)` when that chunk id is already in the index.
     pub fn add(&mut self, chunk: ChunkRef, vector: &[f32]) -> Result<bool, VectorError> {
-        let added = self.add_unflushed(chunk, vector)?;
+        let first_new = self.chunks.len();
+        let added = self.append(chunk, vector);
+        // What was appended before an error is in the file and must be in the graph too.
         self.flush()?;
-        Ok(added)
+        self.index_from(first_new);
+        added
     }
 
-    /// Adds many chunks and writes them to the file once; returns how many were new.
+    /// Adds many chunks, writes them to the file once and inserts them into the graph in
+    /// parallel; returns how many were new.
     pub fn add_batch(&mut self, items: Vec<(ChunkRef, Vec<f32>)>) -> Result<usize, VectorError> {
-        let mut added = 0;
+        let first_new = self.chunks.len();
+        let mut added = Ok(0);
         for (chunk, vector) in items {
-            added += usize::from(self.add_unflushed(chunk, &vector)?);
+            match self.append(chunk, &vector) {
+                Ok(new) => added = added.map(|n| n + usize::from(new)),
+                Err(e) => {
+                    added = Err(e);
+                    break;
+                }
+            }
         }
         self.flush()?;
-        Ok(added)
+        self.index_from(first_new);
+        added
     }
 
-    fn add_unflushed(&mut self, chunk: ChunkRef, vector: &[f32]) -> Result<bool, VectorError> {
+    /// Puts the chunks from `first_new` on into the graph, building it when the index has
+    /// just crossed the threshold.
+    fn index_from(&mut self, first_new: usize) {
+        match &self.graph {
+            Some(graph) => {
+                let items: Vec<(&[f32], usize)> = (first_new..self.chunks.len())
+                    .map(|i| (self.vector(i), i))
+                    .collect();
+                graph.parallel_insert_slice(&items);
+            }
+            None if self.chunks.len() > self.config.exact_below => self.rebuild_graph(),
+            None => {}
+        }
+    }
+
+    /// Validates, logs and keeps one chunk, without touching the graph.
+    fn append(&mut self, chunk: ChunkRef, vector: &[f32]) -> Result<bool, VectorError> {
         if vector.len() != self.dimension {
             return Err(VectorError::Dimension {
                 expected: self.dimension,
@@ -291,12 +319,7 @@ impl VectorIndex {
                 message: e.to_string(),
             })?;
         }
-        let at = self.push(chunk, &unit);
-        if let Some(graph) = &self.graph {
-            graph.insert_slice((self.vector(at), at));
-        } else if self.chunks.len() > self.config.exact_below {
-            self.rebuild_graph();
-        }
+        self.push(chunk, &unit);
         Ok(true)
     }
 
