@@ -7,6 +7,8 @@
 //!     scripts/models/fetch-minilm.sh
 //!     cargo bench -p finstream-analytics --bench embed
 //!     ~/.cache/finstream/venv/bin/python scripts/embeddings/bench.py   # both, side by side
+//!
+//! FINSTREAM_BENCH_BATCH sets the batch size (default 32, sentence-transformers' default).
 
 use finstream_analytics::text::chunk::{ChunkConfig, chunk};
 use finstream_analytics::text::clean::clean_pages;
@@ -15,7 +17,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 const CHUNKS: usize = 256;
-const BATCH: usize = 32;
+const DEFAULT_BATCH: usize = 32;
 const RUNS: usize = 3;
 
 /// A long, varied, deterministic research note.
@@ -84,9 +86,14 @@ fn corpus() -> String {
 }
 
 fn main() {
+    let batch = std::env::var("FINSTREAM_BENCH_BATCH")
+        .ok()
+        .and_then(|b| b.parse::<usize>().ok())
+        .filter(|&b| b > 0)
+        .unwrap_or(DEFAULT_BATCH);
     let dir = default_model_dir().unwrap_or_default();
     let embedder = match Embedder::load(&dir) {
-        Ok(e) => e.with_batch_size(BATCH),
+        Ok(e) => e.with_batch_size(batch),
         Err(e) => {
             eprintln!("embed bench skipped: {e}");
             return;
@@ -115,7 +122,7 @@ fn main() {
     }
     let texts: Vec<&str> = chunks.iter().map(String::as_str).collect();
     // One warm-up pass: first-touch allocation and thread-pool start-up are not steady state.
-    if let Err(e) = embedder.embed(&texts[..BATCH.min(texts.len())]) {
+    if let Err(e) = embedder.embed(&texts[..batch.min(texts.len())]) {
         eprintln!("embed bench failed: {e}");
         return;
     }
@@ -128,7 +135,7 @@ fn main() {
         })
         .fold(f64::INFINITY, f64::min);
     println!(
-        "finstream (candle, CPU, {} threads): {:.1} chunks/s, {:.0} tokens/s ({} chunks, {:.0} tokens per chunk on average, batch {BATCH}, best of {RUNS})",
+        "finstream (candle, CPU, {} threads): {:.1} chunks/s, {:.0} tokens/s ({} chunks, {:.0} tokens per chunk on average, batch {batch}, best of {RUNS})",
         std::thread::available_parallelism().map_or(1, usize::from),
         chunks.len() as f64 / best,
         pieces as f64 / best,

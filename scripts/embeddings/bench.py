@@ -8,7 +8,8 @@ CPU) side by side on the same chunks, on this machine.
 Runs `cargo bench -p finstream-analytics --bench embed` (release build; it prints its
 figure and writes the chunks it embedded), then times sentence-transformers on those
 chunks with the same batch size, warm-up and best-of-3 rule. Both use every core.
-`--skip-rust` reuses the chunks of an earlier run."""
+`--skip-rust` reuses the chunks of an earlier run; FINSTREAM_BENCH_BATCH sets the batch
+size of both (default 32)."""
 
 import json
 import os
@@ -20,7 +21,7 @@ import time
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-BATCH = 32
+BATCH = int(os.environ.get("FINSTREAM_BENCH_BATCH", "32"))
 RUNS = 3
 
 
