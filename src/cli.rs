@@ -86,6 +86,21 @@ pub enum Command {
     /// Maintain the Parquet history: compaction, retention, archiving.
     #[command(subcommand)]
     History(HistoryCommand),
+    /// Embed text with all-MiniLM-L6-v2 and print the vector as a JSON array of numbers.
+    ///
+    /// The model comes from --model-dir, embeddings.model_dir, FINSTREAM_MODEL_DIR or
+    /// ~/.cache/finstream/models/all-MiniLM-L6-v2; scripts/models/fetch-minilm.sh installs it.
+    Embed {
+        /// The text to embed.
+        #[arg(required_unless_present = "stdin", conflicts_with = "stdin")]
+        text: Option<String>,
+        /// Embed every line of standard input instead: one array per line, in order.
+        #[arg(long)]
+        stdin: bool,
+        /// Directory of the model.
+        #[arg(long, value_name = "DIR")]
+        model_dir: Option<PathBuf>,
+    },
     /// Option prices, implied volatility and Greeks for a CSV of options.
     ///
     /// Columns: kind (call|put), style (european|american), spot, strike, days (calendar

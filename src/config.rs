@@ -120,6 +120,7 @@ pub struct Config {
     pub persist: PersistConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    pub embeddings: crate::embed::EmbeddingsConfig,
 }
 
 impl Config {

@@ -4,6 +4,7 @@
 mod analyze;
 mod cli;
 mod config;
+mod embed;
 mod history;
 mod roles;
 mod telemetry;
@@ -41,6 +42,16 @@ async fn main() -> anyhow::Result<()> {
         Command::Store(cmd) => history::store(&config, cmd).await,
         Command::History(cmd) => history::history(&config, cmd).await,
         Command::Greeks { input, output } => analyze::greeks(&input, output.as_deref()),
+        Command::Embed {
+            text,
+            stdin,
+            model_dir,
+        } => embed::run(
+            &config.embeddings,
+            text.as_deref(),
+            stdin,
+            model_dir.as_deref(),
+        ),
         Command::Analyze(AnalyzeCommand::Bars {
             events,
             input,

@@ -10,6 +10,8 @@
 //! - [`movement`]: gaps, breakouts, new highs and lows, volume spikes, bar by bar.
 //! - [`options`]: Black-Scholes-Merton prices and Greeks, implied volatility, American
 //!   exercise, chain analytics.
+//! - [`text`]: documents to chunks: PDF text, cleaning, metadata, sentence-aware chunking,
+//!   and the all-MiniLM-L6-v2 embedding model (candle).
 //!
 //! - [`checkpoint`]: every stateful type derives serde, so processors can checkpoint it.
 //!
@@ -21,3 +23,4 @@ pub mod indicators;
 pub mod movement;
 pub mod options;
 pub mod patterns;
+pub mod text;

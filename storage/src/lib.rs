@@ -10,6 +10,8 @@
 //!   type, the same rows in both.
 //! - [`sql`]: read-only SQL over the history with DataFusion, with finance functions,
 //!   time, memory and row limits, and results as tables, CSV, JSON, Arrow or Parquet.
+//! - [`vector`]: the chunk vector index for retrieval (exact below 20,000 candidates,
+//!   HNSW above), filtered by document, ticker and tag.
 //!
 //! Start with `history/mod.rs`: its naming scheme is what makes persisting exactly once
 //! possible.
@@ -19,6 +21,7 @@ pub mod data_dir;
 pub mod history;
 pub mod hot;
 pub mod sql;
+pub mod vector;
 
 pub use config::{HistoryConfig, SqlConfig, StoreBackend, StoreConfig};
 pub use data_dir::DataDir;

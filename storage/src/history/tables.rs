@@ -9,8 +9,8 @@
 
 use crate::StorageError;
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int32Builder, Int64Builder,
-    ListBuilder, RecordBatch, StringBuilder, TimestampNanosecondBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Decimal128Builder, Float64Builder, Int32Builder,
+    Int64Builder, ListBuilder, RecordBatch, StringBuilder, TimestampNanosecondBuilder,
 };
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
 use finstream_schemas::{
@@ -681,7 +681,13 @@ fn market_events(events: &[&Event]) -> Result<Vec<ArrayRef>, StorageError> {
         retracted.append_value(m.retracted);
         id.append_value(&m.id);
     }
-    let [mut timeframe, mut category, mut name, mut direction, mut values] = text;
+    let [
+        mut timeframe,
+        mut category,
+        mut name,
+        mut direction,
+        mut values,
+    ] = text;
     Ok(vec![
         Arc::new(symbol.finish()),
         Arc::new(time.finish()),
