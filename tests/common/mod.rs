@@ -297,3 +297,8 @@ pub fn unique(prefix: &str) -> String {
         finstream_schemas::now_nanos() % 1_000_000_000
     )
 }
+
+/// Nanoseconds since the epoch as RFC 3339 in UTC.
+pub fn rfc3339(nanos: i64) -> String {
+    finstream_schemas::alpaca::format_rfc3339(nanos)
+}

@@ -377,7 +377,8 @@ impl HotStore {
         let lower = Bound::Included(encode_cluster(&Cluster::Time(from)));
         let upper = Bound::Excluded(encode_cluster(&Cluster::Time(to)));
         let mut rows = Vec::new();
-        let buckets: Box<dyn Iterator<Item = i64>> = if newest {
+        // Boxed as Send: callers hold the iterator across awaits in Send futures (axum).
+        let buckets: Box<dyn Iterator<Item = i64> + Send> = if newest {
             Box::new((first..=last).rev())
         } else {
             Box::new(first..=last)
