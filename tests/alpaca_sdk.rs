@@ -1,7 +1,8 @@
 //! Alpaca's official Python SDK (alpaca-py, the version `scripts/alpaca-compat/setup.sh`
 //! installs) pointed at a running `finstream run`: `StockHistoricalDataClient` pages bars
 //! across several pages and reads latest trades, quotes, bars and snapshots;
-//! `OptionHistoricalDataClient.get_option_chain` returns Greeks. The checks themselves are
+//! `OptionHistoricalDataClient.get_option_chain` returns Greeks; `StockDataStream`
+//! receives trades and quotes of the symbols it subscribed to. The checks themselves are
 //! in `scripts/alpaca-compat/sdk_check.py`.
 //!
 //! Before the start, the embedded store gets five hours of minute bars and a week of daily
@@ -104,7 +105,7 @@ async fn wait_for_greeks(base: &str, within: Duration) {
 
 #[tokio::test]
 #[ignore = "needs the alpaca-py venv (scripts/alpaca-compat/setup.sh); run by make test"]
-async fn alpaca_py_reads_bars_latest_snapshots_and_option_chains() {
+async fn alpaca_py_reads_history_snapshots_chains_and_the_stream() {
     let python = venv_python();
     let dir = tempfile::tempdir().expect("tempdir");
     let data = DataDir::open(dir.path()).expect("data dir");
@@ -132,8 +133,14 @@ async fn alpaca_py_reads_bars_latest_snapshots_and_option_chains() {
     let end = common::rfc3339(now - now.rem_euclid(MINUTE) - 1);
     let out = Command::new(python)
         .args([
-            script, "--rest", &base, "--only", "rest", "--only", "options",
+            script,
+            "--rest",
+            &base,
+            "--stream",
+            &finstream.ws_url("/v2/iex"),
         ])
+        .args(["--only", "rest", "--only", "options", "--only", "stream"])
+        .args(["--seconds", "10"])
         .args(["--symbols", "AAPL", "MSFT", "--min-pages", "6"])
         .args(["--bars-start", &start, "--bars-end", &end])
         .output()

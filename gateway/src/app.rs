@@ -1,17 +1,21 @@
 //! Building and running the gateway: `Application::build` binds (port 0 works, for tests)
 //! and reports the port; `run` serves until the shutdown token fires.
 
+use crate::alpaca_stream::{self, AlpacaHub};
 use crate::error::ApiError;
 use crate::hub::{self, Hub};
 use crate::rest::{self, Sql, Store};
 use crate::stream::{self, StreamLimits};
-use axum::extract::{FromRef, State, WebSocketUpgrade};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::{FromRef, Path, State, WebSocketUpgrade};
+use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
 use finstream_bus::Bus;
 use finstream_schemas::Codec;
+use finstream_schemas::alpaca::Encoding;
 use finstream_storage::hot::HotStore;
 use finstream_storage::sql::SqlEngine;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -65,6 +69,7 @@ pub struct Backends {
 #[derive(Clone)]
 struct AppState {
     hub: Arc<Hub>,
+    alpaca: Arc<AlpacaHub>,
     bus: Bus,
     store: Store,
     sql: Sql,
@@ -78,6 +83,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     hub: Arc<Hub>,
+    alpaca: Arc<AlpacaHub>,
     bus: Bus,
     codec: Codec,
     shutdown: CancellationToken,
@@ -115,8 +121,10 @@ impl Application {
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&config.listen).await?;
         let hub = Hub::new();
+        let alpaca = AlpacaHub::new();
         let state = AppState {
             hub: Arc::clone(&hub),
+            alpaca: Arc::clone(&alpaca),
             bus: bus.clone(),
             store: Store {
                 hot: backends.store,
@@ -137,6 +145,8 @@ impl Application {
             .route("/ready", get(ready))
             .route("/metrics", get(metrics_text))
             .route("/v1/stream", get(stream_upgrade))
+            .route("/v2/{feed}", get(alpaca_v2))
+            .route("/v1beta1/{feed}", get(alpaca_v1beta1))
             .merge(rest::routes())
             .fallback(not_found)
             .with_state(state)
@@ -150,6 +160,7 @@ impl Application {
             listener,
             router,
             hub,
+            alpaca,
             bus,
             codec,
             shutdown,
@@ -173,15 +184,23 @@ impl Application {
             self.codec.clone(),
             fanout_shutdown,
         ));
+        let alpaca = tokio::spawn(alpaca_stream::run(
+            Arc::clone(&self.alpaca),
+            self.bus.clone(),
+            self.codec.clone(),
+            self.shutdown.clone(),
+        ));
         tracing::info!(addr = %self.local_addr()?, "gateway listening");
         let shutdown = self.shutdown.clone();
         let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(async move { shutdown.cancelled().await })
             .await;
-        match fanout.await {
-            Ok(Err(e)) => tracing::error!(error = %e, "fan-out stopped with an error"),
-            Err(e) => tracing::error!(error = %e, "fan-out task failed"),
-            Ok(Ok(())) => {}
+        for (name, task) in [("fan-out", fanout), ("Alpaca stream", alpaca)] {
+            match task.await {
+                Ok(Err(e)) => tracing::error!(error = %e, "{name} stopped with an error"),
+                Err(e) => tracing::error!(error = %e, "{name} task failed"),
+                Ok(Ok(())) => {}
+            }
         }
         served
     }
@@ -260,6 +279,85 @@ async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> 
         .write_buffer_size(4 * 1024)
         .max_message_size(64 * 1024)
         .on_upgrade(move |socket| stream::serve(socket, state.hub, state.limits, state.shutdown))
+}
+
+async fn alpaca_v2(
+    state: State<AppState>,
+    path: Path<String>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    alpaca_upgrade("v2", state, path, headers, ws)
+}
+
+async fn alpaca_v1beta1(
+    state: State<AppState>,
+    path: Path<String>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    alpaca_upgrade("v1beta1", state, path, headers, ws)
+}
+
+/// Alpaca's stream: the feed must be a stock feed Alpaca names; msgpack when the
+/// handshake's `Content-Type` asks for it; credentials may come as handshake headers.
+fn alpaca_upgrade(
+    version: &str,
+    State(state): State<AppState>,
+    Path(feed): Path<String>,
+    headers: HeaderMap,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    if !alpaca_stream::STOCK_FEEDS.contains(&(version, feed.as_str())) {
+        let message = if matches!(feed.as_str(), "indicative" | "opra") {
+            format!(
+                "the options stream /{version}/{feed} is not served yet: option quotes with Greeks are at /v1beta1/options/snapshots/{{underlying}}"
+            )
+        } else {
+            format!(
+                "no stream /{version}/{feed}: the stock feeds are /v2/iex, /v2/sip, /v2/delayed_sip, /v2/test, /v1beta1/boats and /v1beta1/overnight"
+            )
+        };
+        return ApiError::NotFound(message).into_response();
+    }
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => {
+            return ApiError::BadRequest(format!(
+                "/{version}/{feed} is a WebSocket endpoint: connect with a WebSocket client ({e})"
+            ))
+            .into_response();
+        }
+    };
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let msgpack = header("content-type").is_some_and(|v| v.starts_with("application/msgpack"));
+    let handshake = alpaca_stream::Handshake {
+        encoding: Some(if msgpack {
+            Encoding::MsgPack
+        } else {
+            Encoding::Json
+        }),
+        key: header("apca-api-key-id"),
+        secret: header("apca-api-secret-key"),
+    };
+    // Client frames are small (subscribe lists); alpaca-py fragments those over 32 KiB.
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(1 << 20)
+        .on_upgrade(move |socket| {
+            alpaca_stream::serve(
+                socket,
+                state.alpaca,
+                state.limits,
+                handshake,
+                state.shutdown,
+            )
+        })
 }
 
 async fn not_found() -> ApiError {

@@ -6,6 +6,8 @@
 //!   serializes each update once and fans it out to the subscribers of its symbol.
 //! - [`stream`]: the `/v1/stream` WebSocket protocol (subscribe and unsubscribe by symbol
 //!   and channel; every update carries its topic, partition and offset).
+//! - [`alpaca_stream`]: Alpaca's market-data stream (`/v2/{feed}`) from finstream's trades,
+//!   quotes and bars, JSON or msgpack, so that Alpaca's SDKs connect unchanged.
 //! - [`rest`]: the REST API: finstream's `/v1` (bars, snapshot, options, SQL, analyze),
 //!   Alpaca's market-data paths (`/v2/stocks/...`, `/v1beta1/options/snapshots/...`) from
 //!   the hot store, and the OpenAPI document generated from the handlers.
@@ -13,6 +15,7 @@
 //!
 //! Start with `app.rs`.
 
+pub mod alpaca_stream;
 pub mod app;
 pub mod error;
 pub mod hub;
