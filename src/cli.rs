@@ -83,6 +83,9 @@ pub enum Command {
     /// Back up or restore the embedded hot store.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// Create, list and revoke API keys (kept hashed in the hot store).
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Maintain the Parquet history: compaction, retention, archiving.
     #[command(subcommand)]
     History(HistoryCommand),
@@ -145,6 +148,34 @@ pub enum AnalyzeCommand {
         /// against the previous 20 bars, separated by `;`.
         #[arg(long)]
         events: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create a key and print its id and secret as JSON (the secret only this once). The
+    /// id and secret are what Alpaca clients send as key and secret.
+    Create {
+        /// viewer (market data), trader (+ analyze, chat), analyst (+ SQL) or admin.
+        #[arg(long, value_name = "ROLE")]
+        role: String,
+        /// What the key is for.
+        #[arg(long, value_name = "TEXT")]
+        label: Option<String>,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// List keys (id, role, label, created, revoked), one JSON object per line.
+    List {
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
+    },
+    /// Revoke a key; gateways refuse it within seconds.
+    Revoke {
+        #[arg(value_name = "KEY_ID")]
+        key_id: String,
+        #[arg(long, value_name = "DIR")]
+        data_dir: Option<PathBuf>,
     },
 }
 

@@ -121,6 +121,16 @@ pub struct Config {
     pub log: LogConfig,
     pub metrics: MetricsConfig,
     pub embeddings: crate::embed::EmbeddingsConfig,
+    /// Redis: rate limits shared by every gateway process.
+    pub redis: RedisConfig,
+}
+
+/// The `redis` section.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RedisConfig {
+    /// `redis://host:port`; unset, each gateway counts its own limits in memory.
+    pub url: Option<String>,
 }
 
 impl Config {

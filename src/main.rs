@@ -6,6 +6,7 @@ mod cli;
 mod config;
 mod embed;
 mod history;
+mod keys;
 mod roles;
 mod telemetry;
 
@@ -40,6 +41,7 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
         Command::Store(cmd) => history::store(&config, cmd).await,
+        Command::Keys(cmd) => keys::keys(&config, cmd).await,
         Command::History(cmd) => history::history(&config, cmd).await,
         Command::Greeks { input, output } => analyze::greeks(&input, output.as_deref()),
         Command::Embed {

@@ -5,6 +5,7 @@ use anyhow::{Context, bail};
 use finstream_bus::runner::{self, RunnerConfig};
 use finstream_bus::schema_registry::SchemaRegistryClient;
 use finstream_bus::{Bus, kafka};
+use finstream_gateway::auth::RateLimiter;
 use finstream_gateway::{Application, Backends};
 use finstream_processors::ProcessorName;
 use finstream_processors::greeks::GreeksProcessor;
@@ -264,9 +265,11 @@ pub async fn gateway(
     metrics: Option<PrometheusHandle>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
-    let backends = gateway_backends(config, transport).await;
+    let backends = gateway_backends(config, transport).await?;
+    let mut gateway = config.gateway.clone();
+    gateway.auth.required.get_or_insert(true);
     let app = Application::build(
-        &config.gateway,
+        &gateway,
         transport.bus.clone(),
         transport.codec.clone(),
         backends,
@@ -285,12 +288,16 @@ pub async fn gateway(
 /// What a standalone gateway reads REST answers from. Either can be missing (a store
 /// that does not answer, an embedded store another process holds, no history yet): the
 /// gateway still serves the stream, and those endpoints answer 503 saying why.
-async fn gateway_backends(config: &Config, transport: &Transport) -> Backends {
+async fn gateway_backends(config: &Config, transport: &Transport) -> anyhow::Result<Backends> {
+    let limiter = limiter(config).await?;
     let data = match DataDir::open(&config.data.dir) {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(error = %e, "no data directory: REST endpoints that read the store or the history answer 503");
-            return Backends::default();
+            return Ok(Backends {
+                limiter,
+                ..Backends::default()
+            });
         }
     };
     let store = match config.store.open(&data, transport.codec.clone()).await {
@@ -307,7 +314,20 @@ async fn gateway_backends(config: &Config, transport: &Transport) -> Backends {
             None
         }
     };
-    Backends { store, sql }
+    Ok(Backends {
+        store,
+        sql,
+        limiter,
+    })
+}
+
+/// Where rate limits are counted: Redis when `redis.url` is set (shared by every
+/// gateway), else in this process.
+async fn limiter(config: &Config) -> anyhow::Result<RateLimiter> {
+    match &config.redis.url {
+        Some(url) => RateLimiter::redis(url).await.map_err(anyhow::Error::msg),
+        None => Ok(RateLimiter::memory()),
+    }
 }
 
 /// Every role in one process, on the in-process log.
@@ -330,7 +350,10 @@ pub async fn run_all(
     let backends = Backends {
         store: Some(store.clone()),
         sql: Some(config.sql.engine(history.clone())),
+        limiter: limiter(&config).await?,
     };
+    // A local demo: no credentials needed unless configured.
+    config.gateway.auth.required.get_or_insert(false);
     let app = Application::build(
         &config.gateway,
         transport.bus.clone(),

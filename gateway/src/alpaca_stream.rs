@@ -9,13 +9,15 @@
 //! `Content-Type: application/msgpack` (timestamps as the msgpack timestamp extension, `T`
 //! first). Errors are Alpaca's codes: 400 invalid syntax, 401 not authenticated, 402 auth
 //! failed, 403 already authenticated, 404 auth timeout, 405 symbol limit exceeded, 407
-//! slow client (then the connection closes).
+//! slow client (then the connection closes), and 429 when a client sends more messages or
+//! subscribe actions than `gateway.limits` allow.
 //!
 //! Data: `market.trades.v1` as `t`, `market.quotes.v1` as `q`, closed 1-minute bars as `b`
 //! (bars), their revisions by late trades as `u` (updatedBars), daily bars as `d`
 //! (dailyBars). Each update is encoded once per encoding, whatever the number of
 //! subscribers, and a connection's writer packs what is queued into one frame.
 
+use crate::auth::Auth;
 use crate::hub::HubStats;
 use crate::stream::StreamLimits;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
@@ -28,6 +30,7 @@ use finstream_schemas::alpaca::{
 use finstream_schemas::{Codec, Event, catalog};
 use parking_lot::RwLock;
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -307,17 +310,29 @@ fn error(code: i64, msg: &str, encoding: Encoding) -> Message {
     )
 }
 
-/// Credentials from the handshake headers, if both were sent.
-#[derive(Debug, Clone, Default)]
+/// What the handshake said: the encoding, credentials if both headers were sent, and
+/// the client's address.
+#[derive(Debug, Clone)]
 pub struct Handshake {
     pub encoding: Option<Encoding>,
     pub key: Option<String>,
     pub secret: Option<String>,
+    pub peer: IpAddr,
 }
 
-/// Whether a key and secret may connect. Until API keys exist, any non-empty pair does.
-fn accepts(key: &str, secret: &str) -> bool {
-    !key.trim().is_empty() && !secret.trim().is_empty()
+/// Checks a key and secret: against the stored keys; without required auth, any
+/// non-empty pair also passes (as an anonymous viewer), as Alpaca clients must send one.
+async fn authenticate(auth: &Auth, key: &str, secret: &str, peer: IpAddr) -> Option<String> {
+    match auth.verify_key(key, secret).await {
+        Ok(identity) => Some(identity.subject),
+        Err(e) => {
+            if !auth.required() && !key.trim().is_empty() && !secret.trim().is_empty() {
+                return Some(format!("ip:{peer}"));
+            }
+            crate::auth::audit("auth_failed", peer, Some(key), &e.to_string());
+            None
+        }
+    }
 }
 
 /// Applies a subscribe or unsubscribe to `current`; trades bring corrections and
@@ -359,6 +374,7 @@ fn distinct_symbols(c: &Channels) -> usize {
 pub async fn serve(
     mut socket: WebSocket,
     hub: Arc<AlpacaHub>,
+    auth: Arc<Auth>,
     limits: StreamLimits,
     handshake: Handshake,
     shutdown: CancellationToken,
@@ -374,11 +390,14 @@ pub async fn serve(
         encoding,
     );
     let mut authenticated = false;
+    // Who the connection's limits are counted for: its key once authenticated.
+    let mut subject = format!("ip:{}", handshake.peer);
     let mut channels = Channels::default();
     let mut open = socket.send(connected).await.is_ok();
     if open && let (Some(key), Some(secret)) = (&handshake.key, &handshake.secret) {
-        let reply = if accepts(key, secret) {
+        let reply = if let Some(who) = authenticate(&auth, key, secret, handshake.peer).await {
             authenticated = true;
+            subject = who;
             control(
                 &[StreamMessage::Success {
                     msg: "authenticated".into(),
@@ -457,13 +476,30 @@ pub async fn serve(
                 // Clients may send either encoding whatever the frames they receive.
                 let action = decode_action(&bytes, encoding)
                     .or_else(|_| decode_action(&bytes, other(encoding)));
+                // Every message counts against the sender's limit; subscribe actions
+                // against theirs too.
+                let limits_ok = auth
+                    .limiter()
+                    .hit(&format!("wsmsg:{subject}"), auth.limits().ws_messages_per_key)
+                    .await
+                    .allowed
+                    && (!matches!(action, Ok(ClientAction::Subscribe(_))) || !authenticated || auth
+                        .limiter()
+                        .hit(&format!("subs:{subject}"), auth.limits().subscriptions_per_key)
+                        .await
+                        .allowed);
                 let reply = match action {
                     Err(_) => error(400, "invalid syntax", encoding),
+                    Ok(_) if !limits_ok => {
+                        crate::auth::audit("rate_limited", handshake.peer, Some(&subject), "websocket messages or subscriptions");
+                        error(429, "too many messages or subscribe actions: slow down", encoding)
+                    }
                     Ok(ClientAction::Auth { key, secret }) => {
                         if authenticated {
                             error(403, "already authenticated", encoding)
-                        } else if accepts(&key, &secret) {
+                        } else if let Some(who) = authenticate(&auth, &key, &secret, handshake.peer).await {
                             authenticated = true;
+                            subject = who;
                             control(&[StreamMessage::Success { msg: "authenticated".into() }], encoding)
                         } else {
                             error(402, "auth failed", encoding)

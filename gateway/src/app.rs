@@ -2,12 +2,13 @@
 //! and reports the port; `run` serves until the shutdown token fires.
 
 use crate::alpaca_stream::{self, AlpacaHub};
+use crate::auth::{self, Auth, AuthConfig, LimitsConfig, RateLimiter};
 use crate::error::ApiError;
 use crate::hub::{self, Hub};
 use crate::rest::{self, Sql, Store};
 use crate::stream::{self, StreamLimits};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{FromRef, Path, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, FromRef, Path, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -44,6 +45,10 @@ pub struct GatewayConfig {
     /// The largest page of bars, trades or quotes one REST request returns; a client
     /// asking for more gets `next_page_token` and pages on.
     pub page_max: usize,
+    /// Credentials, roles and IP lists.
+    pub auth: AuthConfig,
+    /// Rate limits per key and per IP.
+    pub limits: LimitsConfig,
 }
 
 impl Default for GatewayConfig {
@@ -54,6 +59,8 @@ impl Default for GatewayConfig {
             ws_max_symbols: 1000,
             ws_heartbeat_secs: 15,
             page_max: 10_000,
+            auth: AuthConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }
@@ -64,6 +71,8 @@ impl Default for GatewayConfig {
 pub struct Backends {
     pub store: Option<HotStore>,
     pub sql: Option<SqlEngine>,
+    /// Where rate limits are counted: Redis (shared by gateways) or this process.
+    pub limiter: RateLimiter,
 }
 
 #[derive(Clone)]
@@ -73,6 +82,7 @@ struct AppState {
     bus: Bus,
     store: Store,
     sql: Sql,
+    auth: Arc<Auth>,
     limits: StreamLimits,
     metrics: Option<PrometheusHandle>,
     shutdown: CancellationToken,
@@ -120,12 +130,21 @@ impl Application {
         shutdown: CancellationToken,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind(&config.listen).await?;
+        let auth = Auth::new(
+            config.auth.clone(),
+            config.limits.clone(),
+            backends.store.clone(),
+            backends.limiter.clone(),
+        )
+        .await
+        .map_err(std::io::Error::other)?;
         let hub = Hub::new();
         let alpaca = AlpacaHub::new();
         let state = AppState {
             hub: Arc::clone(&hub),
             alpaca: Arc::clone(&alpaca),
             bus: bus.clone(),
+            auth: Arc::clone(&auth),
             store: Store {
                 hot: backends.store,
                 page_max: config.page_max,
@@ -149,6 +168,7 @@ impl Application {
             .route("/v1beta1/{feed}", get(alpaca_v1beta1))
             .merge(rest::routes())
             .fallback(not_found)
+            .layer(axum::middleware::from_fn_with_state(auth, auth::guard))
             .with_state(state)
             .layer(PropagateRequestIdLayer::x_request_id())
             .layer(
@@ -192,9 +212,13 @@ impl Application {
         ));
         tracing::info!(addr = %self.local_addr()?, "gateway listening");
         let shutdown = self.shutdown.clone();
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(async move { shutdown.cancelled().await })
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await;
         for (name, task) in [("fan-out", fanout), ("Alpaca stream", alpaca)] {
             match task.await {
                 Ok(Err(e)) => tracing::error!(error = %e, "{name} stopped with an error"),
@@ -284,19 +308,21 @@ async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> 
 async fn alpaca_v2(
     state: State<AppState>,
     path: Path<String>,
+    peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    alpaca_upgrade("v2", state, path, headers, ws)
+    alpaca_upgrade("v2", state, path, peer, headers, ws)
 }
 
 async fn alpaca_v1beta1(
     state: State<AppState>,
     path: Path<String>,
+    peer: ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    alpaca_upgrade("v1beta1", state, path, headers, ws)
+    alpaca_upgrade("v1beta1", state, path, peer, headers, ws)
 }
 
 /// Alpaca's stream: the feed must be a stock feed Alpaca names; msgpack when the
@@ -305,6 +331,7 @@ fn alpaca_upgrade(
     version: &str,
     State(state): State<AppState>,
     Path(feed): Path<String>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
@@ -344,6 +371,7 @@ fn alpaca_upgrade(
         }),
         key: header("apca-api-key-id"),
         secret: header("apca-api-secret-key"),
+        peer: peer.ip(),
     };
     // Client frames are small (subscribe lists); alpaca-py fragments those over 32 KiB.
     ws.read_buffer_size(4 * 1024)
@@ -353,6 +381,7 @@ fn alpaca_upgrade(
             alpaca_stream::serve(
                 socket,
                 state.alpaca,
+                state.auth,
                 state.limits,
                 handshake,
                 state.shutdown,

@@ -8,6 +8,7 @@
 //!   and channel; every update carries its topic, partition and offset).
 //! - [`alpaca_stream`]: Alpaca's market-data stream (`/v2/{feed}`) from finstream's trades,
 //!   quotes and bars, JSON or msgpack, so that Alpaca's SDKs connect unchanged.
+//! - [`auth`]: API keys, JWTs, roles, IP lists, rate limits (Redis or memory), audit log.
 //! - [`rest`]: the REST API: finstream's `/v1` (bars, snapshot, options, SQL, analyze),
 //!   Alpaca's market-data paths (`/v2/stocks/...`, `/v1beta1/options/snapshots/...`) from
 //!   the hot store, and the OpenAPI document generated from the handlers.
@@ -17,6 +18,7 @@
 
 pub mod alpaca_stream;
 pub mod app;
+pub mod auth;
 pub mod error;
 pub mod hub;
 pub mod rest;

@@ -4,6 +4,7 @@
 //! timestamp extension).
 
 use finstream_bus::{Bus, OutRecord};
+use finstream_gateway::auth::AuthConfig;
 use finstream_gateway::{Application, Backends, GatewayConfig};
 use finstream_schemas::alpaca::{
     BarKind, Channels, ClientAction, Encoding, StreamMessage, decode_frame, encode_action,
@@ -39,6 +40,11 @@ async fn serve(max_symbols: usize) -> Served {
     let shutdown = CancellationToken::new();
     let config = GatewayConfig {
         listen: "127.0.0.1:0".into(),
+        // Open, as `finstream run`: auth has its own tests (tests/auth.rs).
+        auth: AuthConfig {
+            required: Some(false),
+            ..AuthConfig::default()
+        },
         ws_max_symbols: max_symbols,
         ..GatewayConfig::default()
     };

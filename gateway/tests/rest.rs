@@ -3,6 +3,7 @@
 //! Greeks, SQL, and the error model (`{"code","message"}` with the right status).
 
 use finstream_bus::Bus;
+use finstream_gateway::auth::AuthConfig;
 use finstream_gateway::{Application, Backends, GatewayConfig};
 use finstream_schemas::{
     Bar, Codec, Event, GreeksUpdate, IndicatorUpdate, MarketEvent, MarketEventCategory,
@@ -197,12 +198,18 @@ async fn serve_with(with_backends: bool, page_max: usize) -> Served {
         Backends {
             store: Some(store),
             sql: Some(SqlEngine::new(history, QueryLimits::default())),
+            ..Backends::default()
         }
     } else {
         Backends::default()
     };
     let config = GatewayConfig {
         listen: "127.0.0.1:0".into(),
+        // Open, as `finstream run`: auth has its own tests (tests/auth.rs).
+        auth: AuthConfig {
+            required: Some(false),
+            ..AuthConfig::default()
+        },
         page_max,
         ..GatewayConfig::default()
     };

@@ -8,6 +8,7 @@
 //! written once over the backends' two primitives, `put` and `scan`.
 
 pub mod embedded;
+pub mod keys;
 pub mod rows;
 pub mod scylla;
 

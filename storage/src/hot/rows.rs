@@ -40,11 +40,13 @@ pub enum Space {
     /// Patterns and movements, partitioned by (symbol, day of the bar), clustered by bar
     /// start and `timeframe/name`; the bar's newest revision wins.
     Events,
+    /// API keys (id, hashed secret, role), one partition, clustered by id.
+    ApiKeys,
 }
 
 impl Space {
     /// In migration order: a new space goes last.
-    pub const ALL: [Space; 12] = [
+    pub const ALL: [Space; 13] = [
         Space::Trades,
         Space::Quotes,
         Space::LatestTrade,
@@ -57,6 +59,7 @@ impl Space {
         Space::Documents,
         Space::Chunks,
         Space::Events,
+        Space::ApiKeys,
     ];
 
     pub fn name(self) -> &'static str {
@@ -73,6 +76,7 @@ impl Space {
             Space::Documents => "documents",
             Space::Chunks => "document_chunks",
             Space::Events => "market_events",
+            Space::ApiKeys => "api_keys",
         }
     }
 
