@@ -13,8 +13,10 @@
 mod common;
 
 use common::Finstream;
+use finstream_gateway::auth::hash_secret;
 use finstream_schemas::{Bar, Codec, Event};
 use finstream_storage::DataDir;
+use finstream_storage::hot::keys::ApiKey;
 use finstream_storage::hot::{EmbeddedStore, HotStore};
 use std::path::PathBuf;
 use std::process::Command;
@@ -43,6 +45,10 @@ fn bar(symbol: &str, timeframe: &str, start: i64, length: i64, i: i64) -> Event 
     })
 }
 
+/// The key the SDK connects with.
+const KEY_ID: &str = "FKSDKTEST00000000000";
+const SECRET: &str = "sdk-test-secret-0123456789abcdefghijklmn";
+
 async fn seed(data: &DataDir, now: i64) {
     let store = EmbeddedStore::open(&data.store().join("hot.redb")).expect("open the store");
     let store = HotStore::Embedded(store, Codec::embedded());
@@ -64,6 +70,15 @@ async fn seed(data: &DataDir, now: i64) {
         }
     }
     store.write(&events).await.expect("seed the store");
+    let key = ApiKey {
+        id: KEY_ID.into(),
+        secret_sha256: hash_secret(SECRET),
+        role: "viewer".into(),
+        label: "alpaca-py".into(),
+        created_at: now,
+        revoked_at: None,
+    };
+    store.put_api_key(&key, now).await.expect("seed the key");
 }
 
 fn venv_python() -> PathBuf {
@@ -90,7 +105,11 @@ async fn wait_for_greeks(base: &str, within: Duration) {
     let deadline = Instant::now() + within;
     let url = format!("{base}/v1beta1/options/snapshots/AAPL");
     while Instant::now() < deadline {
-        if let Ok(r) = http.get(&url).send().await
+        let req = http
+            .get(&url)
+            .header("APCA-API-KEY-ID", KEY_ID)
+            .header("APCA-API-SECRET-KEY", SECRET);
+        if let Ok(r) = req.send().await
             && let Ok(body) = r.json::<serde_json::Value>().await
             && body["snapshots"]
                 .as_object()
@@ -119,7 +138,11 @@ async fn alpaca_py_reads_history_snapshots_chains_and_the_stream() {
     let finstream = Finstream::start(
         &["run", "--http", "127.0.0.1:0", "--data-dir", &data_dir],
         // Pages of 100 bars: the window's 600 seeded bars take at least six.
-        &[("FINSTREAM__GATEWAY__PAGE_MAX".into(), "100".into())],
+        &[
+            ("FINSTREAM__GATEWAY__PAGE_MAX".into(), "100".into()),
+            // The SDK authenticates with a stored key, as against Alpaca.
+            ("FINSTREAM__GATEWAY__AUTH__REQUIRED".into(), "true".into()),
+        ],
         true,
     );
     let base = finstream.url().trim_end_matches('/').to_string();
@@ -140,7 +163,7 @@ async fn alpaca_py_reads_history_snapshots_chains_and_the_stream() {
             &finstream.ws_url("/v2/iex"),
         ])
         .args(["--only", "rest", "--only", "options", "--only", "stream"])
-        .args(["--seconds", "10"])
+        .args(["--seconds", "10", "--key", KEY_ID, "--secret", SECRET])
         .args(["--symbols", "AAPL", "MSFT", "--min-pages", "6"])
         .args(["--bars-start", &start, "--bars-end", &end])
         .output()

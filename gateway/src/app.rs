@@ -265,13 +265,20 @@ async fn ready(State(state): State<AppState>) -> Response {
         Some(s) => Some(s.ping().await),
         None => None,
     };
-    let ok = bus.is_ok() && stream_ready && store.as_ref().is_none_or(Result::is_ok);
+    let limiter = state.auth.limiter().ping().await;
+    let ok =
+        bus.is_ok() && stream_ready && store.as_ref().is_none_or(Result::is_ok) && limiter.is_ok();
     let body = serde_json::json!({
         "status": if ok { "ready" } else { "not ready" },
         "checks": {
             "bus": match &bus { Ok(()) => format!("ok ({})", state.bus.backend_name()), Err(e) => e.to_string() },
             "stream": if stream_ready { format!("ok ({assigned} partitions)") } else { "waiting for partition assignment".to_string() },
             "store": match &store { None => "not configured".to_string(), Some(Ok(())) => "ok".to_string(), Some(Err(e)) => e.to_string() },
+            "rate_limits": match (&limiter, state.auth.limiter()) {
+                (Err(e), _) => e.clone(),
+                (Ok(()), RateLimiter::Redis(_)) => "ok (redis)".to_string(),
+                (Ok(()), RateLimiter::Memory(_)) => "ok (in memory)".to_string(),
+            },
         }
     });
     let status = if ok {

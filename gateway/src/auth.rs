@@ -14,8 +14,8 @@
 //!   `finstream::audit`.
 //!
 //! With `gateway.auth.required = false` (the default of `finstream run`, a local demo)
-//! requests without credentials are served as admin; credentials that are sent are still
-//! checked.
+//! requests without credentials, or with credentials that do not check out, are served as
+//! admin (a valid key still gets its own role).
 
 use crate::error::ApiError;
 use axum::extract::{ConnectInfo, Request, State};
@@ -521,8 +521,27 @@ impl Auth {
     }
 
     /// The identity of an HTTP request: its credentials, or anonymous when none are
-    /// required.
+    /// required. Without required auth, credentials that do not check out are served as
+    /// anonymous too (Alpaca clients always send some key), and audited.
     pub async fn identify(
+        &self,
+        headers: &HeaderMap,
+        query: Option<&str>,
+    ) -> Result<Identity, AuthError> {
+        match self.credentials(headers, query).await {
+            Err(e @ AuthError::Unavailable(_)) => Err(e),
+            Err(e) if !self.required() => {
+                tracing::info!(target: "finstream::audit", event = "auth_failed_open", reason = e.reason(), "credentials did not check out; served as anonymous because auth is not required");
+                Ok(Identity {
+                    subject: "anonymous".into(),
+                    role: Role::Admin,
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn credentials(
         &self,
         headers: &HeaderMap,
         query: Option<&str>,

@@ -453,3 +453,33 @@ async fn redis_limits_are_shared_by_two_gateways() {
         "one budget across both gateways"
     );
 }
+
+#[tokio::test]
+async fn without_required_auth_unknown_keys_are_served_as_anonymous() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, keys) = store_with_keys(dir.path()).await;
+    let s = serve(
+        GatewayConfig {
+            auth: AuthConfig {
+                required: Some(false),
+                ..AuthConfig::default()
+            },
+            ..GatewayConfig::default()
+        },
+        Some(store),
+        RateLimiter::memory(),
+    )
+    .await;
+    // Alpaca clients always send some key: a demo gateway must not refuse them.
+    let (st, _, _) = s
+        .get(
+            "/v1/snapshot/AAPL",
+            &[("APCA-API-KEY-ID", "test"), ("APCA-API-SECRET-KEY", "test")],
+        )
+        .await;
+    assert_eq!(st, 200);
+    // A real key still gets its own role (and its own rate-limit budget header).
+    let (st, _, headers) = s.get("/v1/snapshot/AAPL", &key_headers(&keys.viewer)).await;
+    assert_eq!(st, 200);
+    assert_eq!(headers["x-ratelimit-limit"], "1200");
+}
