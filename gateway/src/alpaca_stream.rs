@@ -53,9 +53,6 @@ pub const STOCK_FEEDS: [(&str, &str); 6] = [
     ("v1beta1", "overnight"),
 ];
 
-/// A frame that cannot be written for this long means the client stopped reading.
-const SEND_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// Wait for the auth message this long after connecting.
 const AUTH_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -443,7 +440,7 @@ pub async fn serve(
                 let n = batch.len() as u64;
                 // A client that reads nothing blocks the send; it is cut off like one
                 // whose queue overflowed.
-                match tokio::time::timeout(SEND_TIMEOUT, socket.send(pack_frame(&batch, encoding))).await {
+                match tokio::time::timeout(limits.slow_close, socket.send(pack_frame(&batch, encoding))).await {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => break,
                     Err(_) => {

@@ -42,6 +42,9 @@ pub struct GatewayConfig {
     pub ws_max_symbols: usize,
     /// Seconds between server pings on idle connections.
     pub ws_heartbeat_secs: u64,
+    /// A `/v1/stream` client behind (conflated) for this many seconds, or unable to take
+    /// a frame for that long, is closed with a reason.
+    pub ws_slow_close_secs: u64,
     /// The largest page of bars, trades or quotes one REST request returns; a client
     /// asking for more gets `next_page_token` and pages on.
     pub page_max: usize,
@@ -58,6 +61,7 @@ impl Default for GatewayConfig {
             ws_queue: 1024,
             ws_max_symbols: 1000,
             ws_heartbeat_secs: 15,
+            ws_slow_close_secs: 30,
             page_max: 10_000,
             auth: AuthConfig::default(),
             limits: LimitsConfig::default(),
@@ -154,6 +158,7 @@ impl Application {
                 queue: config.ws_queue,
                 max_symbols: config.ws_max_symbols,
                 heartbeat: Duration::from_secs(config.ws_heartbeat_secs.max(1)),
+                slow_close: Duration::from_secs(config.ws_slow_close_secs.max(1)),
             },
             metrics,
             shutdown: shutdown.clone(),

@@ -4,8 +4,10 @@
 //! is checked against the newest one already delivered for its series (symbol, timeframe,
 //! indicator): a processor that restarted and re-published an identical event is dropped
 //! here, so subscribers see each bar once. The JSON is built once per update and shared
-//! by every subscriber's queue; a queue that is full loses the update (counted), and never
-//! slows the others.
+//! by every subscriber's [`Outbox`]. A subscriber whose queue is full is conflated: from
+//! then on it keeps only the newest update per series until its writer catches up, so a
+//! slow client gets the latest values, never stale ones out of order, and never slows
+//! the others; one that stays behind is closed with a reason (`stream.rs`).
 
 use axum::extract::ws::Utf8Bytes;
 use finstream_bus::{Bus, BusError, Record, StartFrom};
@@ -78,11 +80,98 @@ impl Channels {
     }
 }
 
+/// What waits to be written to one connection: a bounded queue, and when that is full,
+/// the newest update per series.
+#[derive(Debug)]
+pub struct Outbox {
+    queue: mpsc::Sender<Utf8Bytes>,
+    /// Series to its newest update, in first-conflated order; non-empty means behind.
+    conflated: parking_lot::Mutex<Conflated>,
+    /// Wakes the writer when something was conflated.
+    pub wake: tokio::sync::Notify,
+}
+
+#[derive(Debug, Default)]
+struct Conflated {
+    order: Vec<String>,
+    latest: HashMap<String, Utf8Bytes>,
+    since: Option<std::time::Instant>,
+}
+
+/// What became of an update offered to an outbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    Queued,
+    /// Kept as the newest of its series (replacing an older one if any).
+    Conflated,
+    Closed,
+}
+
+impl Outbox {
+    pub fn new(capacity: usize) -> (Arc<Self>, mpsc::Receiver<Utf8Bytes>) {
+        let (queue, rx) = mpsc::channel(capacity.max(1));
+        let outbox = Outbox {
+            queue,
+            conflated: parking_lot::Mutex::default(),
+            wake: tokio::sync::Notify::new(),
+        };
+        (Arc::new(outbox), rx)
+    }
+
+    /// Queues an update, or conflates it when the connection is behind. Once behind,
+    /// every update is conflated until the writer has taken them all, so that nothing
+    /// older overtakes anything newer.
+    pub fn offer(&self, series: &str, update: Utf8Bytes) -> Offer {
+        let mut c = self.conflated.lock();
+        let update = if c.latest.is_empty() {
+            match self.queue.try_send(update) {
+                Ok(()) => return Offer::Queued,
+                Err(mpsc::error::TrySendError::Closed(_)) => return Offer::Closed,
+                Err(mpsc::error::TrySendError::Full(u)) => u,
+            }
+        } else {
+            update
+        };
+        if c.latest.insert(series.to_string(), update).is_none() {
+            c.order.push(series.to_string());
+        }
+        c.since.get_or_insert_with(std::time::Instant::now);
+        drop(c);
+        self.wake.notify_one();
+        Offer::Conflated
+    }
+
+    /// Sends an update that must not be conflated (replies to the client's own
+    /// messages), waiting for room.
+    pub async fn send(&self, update: Utf8Bytes) -> bool {
+        self.queue.send(update).await.is_ok()
+    }
+
+    /// Takes every conflated update, oldest series first; the connection is no longer
+    /// behind.
+    pub fn take_conflated(&self) -> Vec<Utf8Bytes> {
+        let mut c = self.conflated.lock();
+        let mut latest = std::mem::take(&mut c.latest);
+        let order = std::mem::take(&mut c.order);
+        c.since = None;
+        order
+            .into_iter()
+            .filter_map(|k| latest.remove(&k))
+            .collect()
+    }
+
+    /// How long the connection has been behind, and over how many series.
+    pub fn behind(&self) -> Option<(std::time::Duration, usize)> {
+        let c = self.conflated.lock();
+        c.since.map(|t| (t.elapsed(), c.latest.len()))
+    }
+}
+
 /// A subscriber's side of the fan-out.
 #[derive(Debug)]
 struct Subscriber {
     channels: Channels,
-    queue: mpsc::Sender<Utf8Bytes>,
+    outbox: Arc<Outbox>,
 }
 
 /// Counters the hub keeps (also exported as metrics).
@@ -90,6 +179,8 @@ struct Subscriber {
 pub struct HubStats {
     pub delivered: AtomicU64,
     pub dropped_full: AtomicU64,
+    /// Updates kept as the newest of their series for a connection that was behind.
+    pub conflated: AtomicU64,
     pub duplicates: AtomicU64,
     pub assigned_partitions: AtomicUsize,
     /// Set once the fan-out consumer holds partitions of every topic it reads, positioned:
@@ -133,7 +224,7 @@ impl Hub {
         conn: u64,
         symbols: &[String],
         channels: Channels,
-        queue: &mpsc::Sender<Utf8Bytes>,
+        outbox: &Arc<Outbox>,
     ) {
         let mut subs = self.subscribers.write();
         for s in symbols {
@@ -141,7 +232,7 @@ impl Hub {
                 conn,
                 Subscriber {
                     channels,
-                    queue: queue.clone(),
+                    outbox: Arc::clone(outbox),
                 },
             );
         }
@@ -207,11 +298,17 @@ impl Hub {
                     return;
                 }
                 _ => {
-                    delivered.insert(series, order);
+                    delivered.insert(series.clone(), order);
                 }
             }
         }
         let Some(json) = json else { return };
+        // A slow client keeps the newest bar per symbol and timeframe and the newest value
+        // per indicator, but every distinct event (they are rare and each one matters).
+        let conflation_key = match channel {
+            Channel::Events => format!("{series}:{}", order.0),
+            _ => series,
+        };
         let subs = self.subscribers.read();
         let Some(targets) = subs.get(symbol) else {
             return;
@@ -220,16 +317,15 @@ impl Hub {
             if !sub.channels.contains(channel) {
                 continue;
             }
-            match sub.queue.try_send(json.clone()) {
-                Ok(()) => {
+            match sub.outbox.offer(&conflation_key, json.clone()) {
+                Offer::Queued => {
                     self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                 }
-                Err(mpsc::error::TrySendError::Full(_)) => {
-                    self.stats.dropped_full.fetch_add(1, Ordering::Relaxed);
-                    metrics::counter!("finstream_gateway_dropped_total", "reason" => "queue_full")
-                        .increment(1);
+                Offer::Conflated => {
+                    self.stats.conflated.fetch_add(1, Ordering::Relaxed);
+                    metrics::counter!("finstream_gateway_conflated_total").increment(1);
                 }
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
+                Offer::Closed => {}
             }
         }
     }
@@ -343,9 +439,9 @@ mod tests {
     async fn events_reach_their_channel_only_and_revisions_supersede() {
         let hub = Hub::new();
         let codec = Codec::embedded();
-        let (all_tx, mut all) = mpsc::channel(16);
+        let (all_tx, mut all) = Outbox::new(16);
         hub.subscribe(1, &["AAPL".into()], Channels::all(), &all_tx);
-        let (bars_tx, mut bars) = mpsc::channel(16);
+        let (bars_tx, mut bars) = Outbox::new(16);
         hub.subscribe(
             2,
             &["AAPL".into()],
@@ -372,5 +468,29 @@ mod tests {
             "a bars-only subscriber got an event"
         );
         assert_eq!(hub.stats.duplicates.load(Ordering::Relaxed), 1);
+    }
+
+    #[tokio::test]
+    async fn a_full_outbox_keeps_the_newest_per_series_in_order() {
+        let (outbox, mut rx) = Outbox::new(2);
+        let u = |s: &str| Utf8Bytes::from(s.to_string());
+        assert_eq!(outbox.offer("a", u("a1")), Offer::Queued);
+        assert_eq!(outbox.offer("b", u("b1")), Offer::Queued);
+        assert_eq!(outbox.offer("a", u("a2")), Offer::Conflated);
+        assert_eq!(outbox.offer("c", u("c1")), Offer::Conflated);
+        assert_eq!(outbox.offer("a", u("a3")), Offer::Conflated);
+        assert!(outbox.behind().is_some_and(|(_, series)| series == 2));
+        // Room in the queue does not let a newer update overtake the conflated ones.
+        assert_eq!(rx.recv().await.as_ref().map(Utf8Bytes::as_str), Some("a1"));
+        assert_eq!(outbox.offer("b", u("b2")), Offer::Conflated);
+        assert_eq!(rx.recv().await.as_ref().map(Utf8Bytes::as_str), Some("b1"));
+        let taken: Vec<String> = outbox
+            .take_conflated()
+            .iter()
+            .map(|m| m.as_str().to_string())
+            .collect();
+        assert_eq!(taken, ["a3", "c1", "b2"]);
+        assert!(outbox.behind().is_none());
+        assert_eq!(outbox.offer("a", u("a4")), Offer::Queued);
     }
 }

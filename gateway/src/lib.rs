@@ -3,7 +3,8 @@
 //! - [`app`]: [`Application::build`] binds the listener and returns the port; `run` serves
 //!   until shutdown. Routes: `/health`, `/ready`, `/metrics`, `/v1/stream`, and [`rest`].
 //! - [`hub`]: consumes the analytics topics once per process, drops replayed duplicates,
-//!   serializes each update once and fans it out to the subscribers of its symbol.
+//!   serializes each update once and fans it out to the subscribers of its symbol, each
+//!   through an `Outbox` that conflates when the connection falls behind.
 //! - [`stream`]: the `/v1/stream` WebSocket protocol (subscribe and unsubscribe by symbol
 //!   and channel; every update carries its topic, partition and offset).
 //! - [`alpaca_stream`]: Alpaca's market-data stream (`/v2/{feed}`) from finstream's trades,

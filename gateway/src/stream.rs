@@ -14,7 +14,7 @@
 //! `{"type":"pong"}`, and `{"type":"error","code":400,"message":"..."}` for a bad message,
 //! after which the connection goes on.
 
-use crate::hub::{Channel, Channels, Hub};
+use crate::hub::{Channel, Channels, Hub, Outbox};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
@@ -33,6 +33,8 @@ pub struct StreamLimits {
     pub max_symbols: usize,
     /// Interval of server pings.
     pub heartbeat: Duration,
+    /// A connection conflated (or unable to write) for this long is closed with a reason.
+    pub slow_close: Duration,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,33 +85,69 @@ pub async fn serve(
 ) {
     let conn = hub.connection_id();
     let (mut sink, mut source) = socket.split();
-    let (tx, mut rx) = mpsc::channel::<Utf8Bytes>(limits.queue.max(1));
+    let (outbox, mut rx) = Outbox::new(limits.queue);
     metrics::gauge!("finstream_gateway_connections").increment(1.0);
 
     let writer_shutdown = shutdown.clone();
+    let writer_outbox = Arc::clone(&outbox);
     let writer = tokio::spawn(async move {
+        let outbox = writer_outbox;
         let mut heartbeat = tokio::time::interval(limits.heartbeat);
         heartbeat.tick().await;
         loop {
-            tokio::select! {
-                _ = writer_shutdown.cancelled() => {
-                    let _ = sink.send(Message::Close(Some(CloseFrame { code: 1001, reason: "gateway shutting down".into() }))).await;
-                    break;
-                }
-                msg = rx.recv() => match msg {
-                    Some(text) => {
-                        if sink.send(Message::Text(text)).await.is_err() {
-                            break;
-                        }
-                        metrics::counter!("finstream_gateway_messages_out_total").increment(1);
-                    }
-                    None => break,
-                },
-                _ = heartbeat.tick() => {
-                    if sink.send(Message::Ping(Default::default())).await.is_err() {
+            // Queued updates are older than conflated ones: they go first.
+            let batch: Vec<Utf8Bytes> = match rx.try_recv() {
+                Ok(m) => vec![m],
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) => outbox.take_conflated(),
+            };
+            if batch.is_empty() {
+                tokio::select! {
+                    _ = writer_shutdown.cancelled() => {
+                        let _ = sink.send(Message::Close(Some(CloseFrame { code: 1001, reason: "gateway shutting down".into() }))).await;
                         break;
                     }
+                    msg = rx.recv() => match msg {
+                        Some(text) => {
+                            if !write(&mut sink, text, limits.slow_close).await {
+                                break;
+                            }
+                        }
+                        None => break,
+                    },
+                    _ = outbox.wake.notified() => {}
+                    _ = heartbeat.tick() => {
+                        if sink.send(Message::Ping(Default::default())).await.is_err() {
+                            break;
+                        }
+                    }
                 }
+                continue;
+            }
+            if let Some((behind, series)) = outbox.behind()
+                && behind > limits.slow_close
+            {
+                tracing::info!(
+                    connection = conn,
+                    series,
+                    "closing a slow /v1/stream client"
+                );
+                let reason = format!(
+                    "too slow: behind for over {} s (latest values only for {series} series); reconnect",
+                    limits.slow_close.as_secs()
+                );
+                close_slow(&mut sink, reason).await;
+                break;
+            }
+            let mut ok = true;
+            for text in batch {
+                if !write(&mut sink, text, limits.slow_close).await {
+                    ok = false;
+                    break;
+                }
+            }
+            if !ok {
+                break;
             }
         }
     });
@@ -124,7 +162,7 @@ pub async fn serve(
         let text = match msg {
             Some(Ok(Message::Text(t))) => t,
             Some(Ok(Message::Binary(_))) => {
-                let _ = tx
+                let _ = outbox
                     .send(error_frame(
                         "binary frames are not supported on /v1/stream: send JSON text",
                     ))
@@ -161,7 +199,7 @@ pub async fn serve(
                             symbols = total;
                             // Re-register every symbol so a channel change applies to all.
                             let all: Vec<String> = symbols.iter().cloned().collect();
-                            hub.subscribe(conn, &all, channels, &tx);
+                            hub.subscribe(conn, &all, channels, &outbox);
                             subscribed_frame(&symbols, channels)
                         }
                     }
@@ -178,15 +216,51 @@ pub async fn serve(
                 }
             },
         };
-        if tx.send(reply).await.is_err() {
+        if !outbox.send(reply).await {
             break;
         }
     }
     let all: Vec<String> = symbols.into_iter().collect();
     hub.unsubscribe(conn, &all);
-    drop(tx);
+    drop(outbox);
+    writer.abort();
     let _ = writer.await;
     metrics::gauge!("finstream_gateway_connections").decrement(1.0);
+}
+
+type Sink = futures::stream::SplitSink<WebSocket, Message>;
+
+/// Writes one frame. A client that takes longer than `limit` to accept it has stopped
+/// reading: it is told why (if it reads again within seconds) and dropped.
+async fn write(sink: &mut Sink, text: Utf8Bytes, limit: Duration) -> bool {
+    match tokio::time::timeout(limit, sink.send(Message::Text(text))).await {
+        Ok(Ok(())) => {
+            metrics::counter!("finstream_gateway_messages_out_total").increment(1);
+            true
+        }
+        Ok(Err(_)) => false,
+        Err(_) => {
+            close_slow(
+                sink,
+                format!(
+                    "too slow: took no data for {} s; reconnect",
+                    limit.as_secs()
+                ),
+            )
+            .await;
+            false
+        }
+    }
+}
+
+/// Closes a slow connection with its reason, waiting a little for the client to read it.
+async fn close_slow(sink: &mut Sink, reason: String) {
+    metrics::counter!("finstream_gateway_slow_closes_total").increment(1);
+    let frame = Message::Close(Some(CloseFrame {
+        code: 1008,
+        reason: reason.into(),
+    }));
+    let _ = tokio::time::timeout(Duration::from_secs(5), sink.send(frame)).await;
 }
 
 fn parse_channels(wanted: Option<&[String]>) -> Result<Option<Channels>, String> {
