@@ -134,12 +134,25 @@ def main():
     print(f"|---|---|---|---|---|---|")
     failures = 0
     for name, sql in queries:
-        df_best, duck_best = math.inf, math.inf
+        df_best, duck_best, df_error = math.inf, math.inf, None
         for _ in range(args.repeat):
-            _, df_rows, t = run_finstream(args.finstream, args.data_dir, sql)
-            df_best = min(df_best, t)
+            # A query finstream refuses or fails (a limit of the `sql` section, say) is
+            # reported in its row and the other queries still run.
+            if df_error is None:
+                try:
+                    _, df_rows, t = run_finstream(args.finstream, args.data_dir, sql)
+                    df_best = min(df_best, t)
+                except RuntimeError as e:
+                    df_error = str(e).split("Stack backtrace:")[0].strip()
+                    print(f"{name}: DataFusion failed:\n{df_error}\n", file=sys.stderr)
             _, duck_rows, t = run_duckdb(con, sql)
             duck_best = min(duck_best, t)
+        if df_error is not None:
+            failures += 1
+            first = df_error.splitlines()[0] if df_error else "no message"
+            print(f"| {name} | - | failed | {duck_best:.3f} | - | NO: DataFusion failed: {first} |")
+            sys.stdout.flush()
+            continue
         diff = same(df_rows, duck_rows)
         failures += diff is not None
         print(f"| {name} | {len(df_rows)} | {df_best:.3f} | {duck_best:.3f} | {df_best / duck_best:.2f} | {'yes' if diff is None else 'NO: ' + diff} |")
