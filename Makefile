@@ -11,7 +11,7 @@ DATA_DIR ?= data
 
 help:
 	@echo "make demo            run everything in one process (embedded backends, synthetic market) on http://$(HTTP)"
-	@echo "make test            install what is missing, start Kafka, Redis, Cassandra and a schema registry on loopback, run every test, stop them"
+	@echo "make test            install what is missing, start Kafka, Redis, Cassandra, a schema registry and S3 on loopback, run every test, stop them"
 	@echo "make test-unit       tests that need no services"
 	@echo "make lint            rustfmt check and clippy -D warnings"
 	@echo "make services-up     start the local services (deploy/local); services-down stops them, services-status shows them"

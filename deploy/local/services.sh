@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # shellcheck disable=SC2016  # single-quoted bash -c snippets get their values as $0, $1, ...
-# deploy/local/services.sh - run Kafka (KRaft), Redis, Cassandra and a schema registry (Apicurio,
-# Confluent-compatible API) for tests on loopback, as plain background processes (no Docker).
+# deploy/local/services.sh - run Kafka (KRaft), Redis, Cassandra, a schema registry (Apicurio,
+# Confluent-compatible API) and an S3-compatible object store (moto's server, from PyPI) for tests on
+# loopback, as plain background processes (no Docker).
 # See deploy/local/README.md.
 #
-#   services.sh up|down|status|env [kafka|redis|cassandra|registry ...]     (default: all four)
+#   services.sh up|down|status|env [kafka|redis|cassandra|registry|s3 ...]     (default: all five)
 #
 # All state (jars, data, logs, pid files) lives under ${FINSTREAM_LOCAL_DIR:-$HOME/.cache/finstream/local}.
 set -euo pipefail
@@ -26,6 +27,10 @@ REDIS_PORT="${FINSTREAM_REDIS_PORT:-6379}"
 CASSANDRA_PORT="${FINSTREAM_CASSANDRA_PORT:-9042}"
 CASSANDRA_STORAGE_PORT="${FINSTREAM_CASSANDRA_STORAGE_PORT:-7000}"
 REGISTRY_PORT="${FINSTREAM_REGISTRY_PORT:-8081}"
+S3_PORT="${FINSTREAM_S3_PORT:-9000}"
+# moto serves S3 (and the other AWS APIs) from a virtualenv of its own, pinned
+MOTO_VERSION=5.2.5
+S3_VENV="${FINSTREAM_S3_VENV:-$HOME/.cache/finstream/venv-s3}"
 # where Apicurio serves the Confluent Schema Registry API (what a Confluent client takes as its URL)
 REGISTRY_API_PATH=/apis/ccompat/v7
 
@@ -37,9 +42,10 @@ KAFKA_TIMEOUT="${FINSTREAM_KAFKA_START_TIMEOUT:-120}"
 REDIS_TIMEOUT="${FINSTREAM_REDIS_START_TIMEOUT:-30}"
 CASSANDRA_TIMEOUT="${FINSTREAM_CASSANDRA_START_TIMEOUT:-180}"
 REGISTRY_TIMEOUT="${FINSTREAM_REGISTRY_START_TIMEOUT:-90}"
+S3_TIMEOUT="${FINSTREAM_S3_START_TIMEOUT:-60}"
 STOP_TIMEOUT="${FINSTREAM_STOP_TIMEOUT:-60}"
 
-ALL_SERVICES=(redis kafka cassandra registry)
+ALL_SERVICES=(redis kafka cassandra registry s3)
 
 # ---------------------------------------------------------------------------------------------
 # helpers
@@ -49,7 +55,7 @@ die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
   cat <<EOF
-usage: $(basename "$0") up|down|status|env [kafka|redis|cassandra|registry ...]
+usage: $(basename "$0") up|down|status|env [kafka|redis|cassandra|registry|s3 ...]
 
   up       fetch (first time) and start the services, wait until they answer
   down     stop them (SIGTERM, then SIGKILL after ${STOP_TIMEOUT}s)
@@ -58,12 +64,12 @@ usage: $(basename "$0") up|down|status|env [kafka|redis|cassandra|registry ...]
 
 state dir: $STATE_DIR   (FINSTREAM_LOCAL_DIR)
 ports:     kafka $KAFKA_PORT (controller $KAFKA_CONTROLLER_PORT), redis $REDIS_PORT,
-           cassandra $CASSANDRA_PORT (storage $CASSANDRA_STORAGE_PORT), registry $REGISTRY_PORT
+           cassandra $CASSANDRA_PORT (storage $CASSANDRA_STORAGE_PORT), registry $REGISTRY_PORT, s3 $S3_PORT
 EOF
 }
 
-for _v in KAFKA_PORT KAFKA_CONTROLLER_PORT REDIS_PORT CASSANDRA_PORT CASSANDRA_STORAGE_PORT REGISTRY_PORT \
-          KAFKA_TIMEOUT REDIS_TIMEOUT CASSANDRA_TIMEOUT REGISTRY_TIMEOUT STOP_TIMEOUT; do
+for _v in KAFKA_PORT KAFKA_CONTROLLER_PORT REDIS_PORT CASSANDRA_PORT CASSANDRA_STORAGE_PORT REGISTRY_PORT S3_PORT \
+          KAFKA_TIMEOUT REDIS_TIMEOUT CASSANDRA_TIMEOUT REGISTRY_TIMEOUT S3_TIMEOUT STOP_TIMEOUT; do
   [[ "${!_v}" =~ ^[0-9]+$ ]] || die "$_v must be a number, got '${!_v}'"
 done
 unset _v
@@ -77,6 +83,7 @@ svc_port() {
     redis) echo "$REDIS_PORT" ;;
     cassandra) echo "$CASSANDRA_PORT" ;;
     registry) echo "$REGISTRY_PORT" ;;
+    s3) echo "$S3_PORT" ;;
   esac
 }
 
@@ -87,6 +94,7 @@ svc_ports() {
     redis) echo "$REDIS_PORT" ;;
     cassandra) echo "$CASSANDRA_PORT $CASSANDRA_STORAGE_PORT" ;;
     registry) echo "$REGISTRY_PORT" ;;
+    s3) echo "$S3_PORT" ;;
   esac
 }
 
@@ -97,6 +105,7 @@ svc_pattern() {
     redis) echo "redis-server" ;;
     cassandra) echo "CassandraDaemon" ;;
     registry) echo "apicurio-registry-app" ;;
+    s3) echo "moto_server" ;;
   esac
 }
 
@@ -107,6 +116,7 @@ svc_logs() {
     redis) echo "$d/redis.log $d/redis.out" ;;
     cassandra) echo "$d/system.log $d/cassandra.out" ;;
     registry) echo "$d/registry.log $d/registry.out" ;;
+    s3) echo "$d/s3.out" ;;
   esac
 }
 
@@ -533,6 +543,37 @@ registry_check() {
 }
 
 # ---------------------------------------------------------------------------------------------
+# S3: moto's server (PyPI moto[server]), which implements the S3 REST API (signatures, multipart
+# uploads, listing, conditional puts) in memory; buckets vanish when it stops. Any access key works.
+
+s3_prepare() {
+  local d; d="$(svc_dir s3)"
+  mkdir -p "$d/logs"
+  if [[ ! -x "$S3_VENV/bin/moto_server" ]] || ! "$S3_VENV/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    log "s3: installing moto[server]==$MOTO_VERSION into $S3_VENV ..."
+    command -v python3 >/dev/null 2>&1 || die "s3: python3 not found"
+    { python3 -m venv "$S3_VENV" && "$S3_VENV/bin/pip" install -q --disable-pip-version-check "moto[server]==$MOTO_VERSION"; } \
+      >"$d/logs/pip.log" 2>&1 || die "s3: installing moto failed (log: $d/logs/pip.log)"
+  fi
+}
+
+s3_start() {
+  local d; d="$(svc_dir s3)"
+  launch s3 "$d" "$d/logs/s3.out" "$S3_VENV/bin/python" "$S3_VENV/bin/moto_server" -H "$HOST" -p "$S3_PORT"
+}
+
+# S3's ListBuckets answers 200 with XML
+s3_check() {
+  port_open "$S3_PORT" || return 1
+  timeout 5 bash -c '
+    exec 3<>"/dev/tcp/$0/$1" || exit 1
+    printf "GET / HTTP/1.0\r\nHost: %s:%s\r\n\r\n" "$0" "$1" >&3
+    IFS= read -r status <&3
+    [[ "$status" =~ ^HTTP/1\.[01]\ 200 ]]
+  ' "$HOST" "$S3_PORT" 2>/dev/null
+}
+
+# ---------------------------------------------------------------------------------------------
 # commands
 
 lock_state() {
@@ -561,6 +602,7 @@ cmd_up() {
       redis) wait_healthy redis "$REDIS_TIMEOUT" redis_check || failed=1 ;;
       cassandra) wait_healthy cassandra "$CASSANDRA_TIMEOUT" cassandra_check || failed=1 ;;
       registry) wait_healthy registry "$REGISTRY_TIMEOUT" registry_check || failed=1 ;;
+      s3) wait_healthy s3 "$S3_TIMEOUT" s3_check || failed=1 ;;
     esac
   done
   ((failed == 0)) || die "some services did not come up (see above); 'services.sh down' stops what runs"
@@ -624,6 +666,7 @@ cmd_env() {
       redis) echo "export FINSTREAM_TEST_REDIS=redis://$HOST:$REDIS_PORT" ;;
       cassandra) echo "export FINSTREAM_TEST_CASSANDRA=$HOST:$CASSANDRA_PORT" ;;
       registry) echo "export FINSTREAM_TEST_SCHEMA_REGISTRY=http://$HOST:$REGISTRY_PORT$REGISTRY_API_PATH" ;;
+      s3) echo "export FINSTREAM_TEST_S3=http://$HOST:$S3_PORT" ;;
     esac
   done
 }
@@ -642,8 +685,8 @@ main() {
   local want=() svc arg
   for arg in "$@"; do
     case "$arg" in
-      kafka | redis | cassandra | registry) ;;
-      *) die "unknown service '$arg' (kafka, redis, cassandra, registry)" ;;
+      kafka | redis | cassandra | registry | s3) ;;
+      *) die "unknown service '$arg' (kafka, redis, cassandra, registry, s3)" ;;
     esac
   done
   for svc in "${ALL_SERVICES[@]}"; do

@@ -83,6 +83,11 @@ impl StoreConfig {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HistoryConfig {
+    /// Where the Parquet history lives: unset for `<data-dir>/history`, or
+    /// `s3://bucket/prefix` for S3 or any S3-compatible store (see `[history.s3]`).
+    pub url: Option<String>,
+    /// How to reach an `s3://` history.
+    pub s3: S3Settings,
     /// Days of Parquet history kept (none: forever); older dates are archived when
     /// `archive_dir` is set, deleted otherwise, by the cleanup job.
     pub retention_days: Option<u32>,
@@ -94,9 +99,29 @@ pub struct HistoryConfig {
     pub maintenance_minutes: u64,
 }
 
+/// `[history.s3]`: an S3 or S3-compatible (MinIO, Ceph, R2, ...) store. What is unset
+/// here comes from the usual `AWS_*` environment variables (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, ...), then from the instance's
+/// role, as the AWS tools do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct S3Settings {
+    /// The endpoint of an S3-compatible store, e.g. `http://127.0.0.1:9000`.
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// Allow a plain `http://` endpoint (a store on the same host or network).
+    pub allow_http: bool,
+    /// Address buckets as `bucket.endpoint` rather than `endpoint/bucket`.
+    pub virtual_hosted_style: bool,
+}
+
 impl Default for HistoryConfig {
     fn default() -> Self {
         Self {
+            url: None,
+            s3: S3Settings::default(),
             retention_days: None,
             archive_dir: None,
             compact_below_mib: 16,
@@ -106,8 +131,61 @@ impl Default for HistoryConfig {
 }
 
 impl HistoryConfig {
+    /// The history this configuration names: `<data-dir>/history`, or the `s3://` URL.
     pub fn open(&self, data: &DataDir) -> Result<History, StorageError> {
-        History::local(&data.history())
+        match self.url.as_deref().map(str::trim) {
+            None | Some("") => History::local(&data.history()),
+            Some(url) => self.open_url(url),
+        }
+    }
+
+    fn open_url(&self, text: &str) -> Result<History, StorageError> {
+        let invalid = |message: String| StorageError::Config {
+            message: format!("history.url {text:?}: {message}"),
+        };
+        let url = url::Url::parse(text).map_err(|e| invalid(e.to_string()))?;
+        match url.scheme() {
+            "file" => {
+                let path = url
+                    .to_file_path()
+                    .map_err(|()| invalid("not a local path".into()))?;
+                History::local(&path)
+            }
+            "s3" | "s3a" => {
+                let bucket = url
+                    .host_str()
+                    .filter(|b| !b.is_empty())
+                    .ok_or_else(|| invalid("names no bucket (s3://bucket/prefix)".into()))?;
+                let s3 = &self.s3;
+                let mut builder = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_allow_http(s3.allow_http)
+                    .with_virtual_hosted_style_request(s3.virtual_hosted_style);
+                if let Some(v) = &s3.endpoint {
+                    builder = builder.with_endpoint(v);
+                }
+                if let Some(v) = &s3.region {
+                    builder = builder.with_region(v);
+                }
+                if let Some(v) = &s3.access_key_id {
+                    builder = builder.with_access_key_id(v);
+                }
+                if let Some(v) = &s3.secret_access_key {
+                    builder = builder.with_secret_access_key(v);
+                }
+                let store = builder.build().map_err(|e| invalid(e.to_string()))?;
+                let base = url::Url::parse(&format!("s3://{bucket}/"))
+                    .map_err(|e| invalid(e.to_string()))?;
+                Ok(History::on_store(
+                    std::sync::Arc::new(store),
+                    base,
+                    url.path().trim_matches('/'),
+                ))
+            }
+            other => Err(invalid(format!(
+                "the scheme {other}:// is not supported: use s3://bucket/prefix, or leave it unset for <data-dir>/history"
+            ))),
+        }
     }
 }
 

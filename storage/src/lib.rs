@@ -23,7 +23,7 @@ pub mod hot;
 pub mod sql;
 pub mod vector;
 
-pub use config::{HistoryConfig, SqlConfig, StoreBackend, StoreConfig};
+pub use config::{HistoryConfig, S3Settings, SqlConfig, StoreBackend, StoreConfig};
 pub use data_dir::DataDir;
 pub use history::{History, Table};
 pub use hot::{ChatCursor, EmbeddedStore, HotStore, Retention, ScyllaConfig, ScyllaStore};
@@ -35,6 +35,9 @@ pub enum StorageError {
     /// The data directory cannot be used; the message says which path and why.
     #[error("data directory {path}: {message}")]
     DataDir { path: String, message: String },
+    /// A configuration setting cannot be used; the message names it and says why.
+    #[error("configuration: {message}")]
+    Config { message: String },
     /// The object store (local directory or S3) refused an operation.
     #[error("object store: {message}")]
     ObjectStore { message: String },
