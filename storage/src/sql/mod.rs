@@ -24,9 +24,11 @@ use datafusion::datasource::file_format::parquet::ParquetFormat;
 use datafusion::datasource::listing::{
     ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
 };
+use datafusion::execution::memory_pool::{FairSpillPool, TrackConsumersPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::prelude::{SQLOptions, SessionConfig, SessionContext};
 use futures::StreamExt;
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -94,13 +96,27 @@ impl SqlEngine {
     }
 
     /// A fresh session with the history's tables and functions, under the memory limit.
+    ///
+    /// Sorts that outgrow the limit spill to the system's temporary directory. The pool
+    /// is DataFusion's fair one (each spilling operator gets its share, operators that
+    /// cannot spill are served first) and every sort keeps back a larger share for its
+    /// final merge than DataFusion's 10 MB default: with the greedy pool and the default,
+    /// a window over a whole day of trades and quotes failed in the merge of its spilled
+    /// runs (apache/datafusion#16979 describes the same failure).
     pub fn session(&self) -> Result<SessionContext, StorageError> {
+        let pool = TrackConsumersPool::new(
+            FairSpillPool::new(self.limits.memory_bytes),
+            NonZeroUsize::MIN.saturating_add(4),
+        );
         let runtime = RuntimeEnvBuilder::new()
-            .with_memory_limit(self.limits.memory_bytes, 1.0)
+            .with_memory_pool(Arc::new(pool))
             .build_arc()
             .map_err(StorageError::sql)?;
+        let merge_reserve = (self.limits.memory_bytes / (4 * self.target_partitions.max(1)))
+            .clamp(1 << 20, 256 << 20);
         let mut config = SessionConfig::new()
             .with_target_partitions(self.target_partitions)
+            .with_sort_spill_reservation_bytes(merge_reserve)
             .with_information_schema(true)
             .with_default_catalog_and_schema("finstream", "history");
         let options = config.options_mut();
