@@ -581,6 +581,14 @@ impl KafkaConsumer {
             .unwrap_or(BusError::Timeout(Duration::from_secs(5), "seek")))
     }
 
+    pub fn watermarks(&self, topic: &str, partition: i32) -> Result<(i64, i64), BusError> {
+        Ok(self.consumer.fetch_watermarks(
+            &self.config.physical(topic),
+            partition,
+            Duration::from_secs(10),
+        )?)
+    }
+
     pub fn seek_to(&self, topic: &str, partition: i32, offset: i64) -> Result<(), BusError> {
         self.seek(topic, partition, Offset::Offset(offset))
     }

@@ -220,6 +220,14 @@ impl Consumer {
         }
     }
 
+    /// The first retained offset of one partition and the offset its next record will get.
+    pub fn watermarks(&self, topic: &str, partition: i32) -> Result<(i64, i64), BusError> {
+        match self {
+            Consumer::Memory(c) => c.watermarks(topic, partition),
+            Consumer::Kafka(c) => c.watermarks(topic, partition),
+        }
+    }
+
     pub fn seek(&mut self, topic: &str, partition: i32, offset: i64) -> Result<(), BusError> {
         match self {
             Consumer::Memory(c) => c.seek(topic, partition, offset),

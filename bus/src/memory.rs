@@ -431,6 +431,10 @@ impl MemoryConsumer {
         self.log.committed(&self.group, topic, partition)
     }
 
+    pub fn watermarks(&self, topic: &str, partition: i32) -> Result<(i64, i64), BusError> {
+        self.log.watermarks(topic, partition)
+    }
+
     pub fn seek(&mut self, topic: &str, partition: i32, offset: i64) -> Result<(), BusError> {
         let (low, high) = self.log.watermarks(topic, partition)?;
         match self.positions.get_mut(&(topic.to_string(), partition)) {

@@ -6,7 +6,7 @@ use crate::auth::{self, Auth, AuthConfig, LimitsConfig, RateLimiter};
 use crate::error::ApiError;
 use crate::hub::{self, Hub};
 use crate::rest::{self, Sql, Store};
-use crate::stream::{self, StreamLimits};
+use crate::stream::{self, Log, StreamLimits};
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, FromRef, Path, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
@@ -88,6 +88,8 @@ struct AppState {
     sql: Sql,
     auth: Arc<Auth>,
     limits: StreamLimits,
+    /// What `/v1/stream` replays resumed subscriptions from.
+    log: Log,
     metrics: Option<PrometheusHandle>,
     shutdown: CancellationToken,
 }
@@ -154,6 +156,11 @@ impl Application {
                 page_max: config.page_max,
             },
             sql: Sql(backends.sql),
+            log: Log {
+                bus: bus.clone(),
+                codec: codec.clone(),
+                replay_limit: Duration::from_secs(30),
+            },
             limits: StreamLimits {
                 queue: config.ws_queue,
                 max_symbols: config.ws_max_symbols,
@@ -314,7 +321,9 @@ async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> 
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
         .max_message_size(64 * 1024)
-        .on_upgrade(move |socket| stream::serve(socket, state.hub, state.limits, state.shutdown))
+        .on_upgrade(move |socket| {
+            stream::serve(socket, state.hub, state.log, state.limits, state.shutdown)
+        })
 }
 
 async fn alpaca_v2(

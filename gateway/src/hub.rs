@@ -8,6 +8,12 @@
 //! then on it keeps only the newest update per series until its writer catches up, so a
 //! slow client gets the latest values, never stale ones out of order, and never slows
 //! the others; one that stays behind is closed with a reason (`stream.rs`).
+//!
+//! The hub also knows, per topic partition, the offset through which it has dispatched
+//! ([`Hub::subscribe`] returns that snapshot): a subscription gets everything after it
+//! live, so a client that reconnects with the offsets it had seen is replayed exactly the
+//! records between those and the snapshot from the log, while its live updates wait in
+//! its outbox ([`Outbox::hold`]); `stream.rs` does the replay.
 
 use axum::extract::ws::Utf8Bytes;
 use finstream_bus::{Bus, BusError, Record, StartFrom};
@@ -80,11 +86,40 @@ impl Channels {
     }
 }
 
+/// A topic partition, as clients name it in offsets: `market.bars.v1/0`.
+pub fn partition_key(topic: &str, partition: i32) -> String {
+    format!("{topic}/{partition}")
+}
+
+/// Offsets by [`partition_key`].
+pub type Positions = std::collections::BTreeMap<String, i64>;
+
+/// A live update held back while the connection's replay runs.
+#[derive(Debug)]
+struct HeldUpdate {
+    partition: String,
+    offset: i64,
+    series: String,
+    update: Utf8Bytes,
+}
+
+/// Live updates held back during a replay; past the cap they are counted, not kept.
+#[derive(Debug, Default)]
+struct Held {
+    updates: Vec<HeldUpdate>,
+    overflow: usize,
+}
+
+/// Live updates one connection may hold back during its replay.
+const HOLD_CAP: usize = 200_000;
+
 /// What waits to be written to one connection: a bounded queue, and when that is full,
 /// the newest update per series.
 #[derive(Debug)]
 pub struct Outbox {
     queue: mpsc::Sender<Utf8Bytes>,
+    /// While a replay runs, live updates wait here (see [`Outbox::hold`]).
+    held: parking_lot::Mutex<Option<Held>>,
     /// Series to its newest update, in first-conflated order; non-empty means behind.
     conflated: parking_lot::Mutex<Conflated>,
     /// Wakes the writer when something was conflated.
@@ -112,6 +147,7 @@ impl Outbox {
         let (queue, rx) = mpsc::channel(capacity.max(1));
         let outbox = Outbox {
             queue,
+            held: parking_lot::Mutex::new(None),
             conflated: parking_lot::Mutex::default(),
             wake: tokio::sync::Notify::new(),
         };
@@ -139,6 +175,52 @@ impl Outbox {
         drop(c);
         self.wake.notify_one();
         Offer::Conflated
+    }
+
+    /// A live update from `partition` at `offset`: held while a replay runs, offered
+    /// otherwise.
+    fn offer_live(&self, partition: &str, offset: i64, series: &str, update: Utf8Bytes) -> Offer {
+        let mut held = self.held.lock();
+        if let Some(h) = held.as_mut() {
+            if h.updates.len() < HOLD_CAP {
+                h.updates.push(HeldUpdate {
+                    partition: partition.to_string(),
+                    offset,
+                    series: series.to_string(),
+                    update,
+                });
+            } else {
+                h.overflow += 1;
+            }
+            return Offer::Queued;
+        }
+        drop(held);
+        self.offer(series, update)
+    }
+
+    /// Holds live updates back from now on, until [`Outbox::release`]: what a replay
+    /// sends goes first.
+    pub fn hold(&self) {
+        self.held.lock().get_or_insert_with(Held::default);
+    }
+
+    /// Ends a hold: the held updates are offered in the order they came, except those at
+    /// or before `replayed_through` of their partition (the replay sent them). Returns
+    /// how many live updates did not fit in the hold and were lost (0 normally).
+    pub fn release(&self, replayed_through: &Positions) -> usize {
+        let mut held = self.held.lock();
+        let Some(h) = held.take() else { return 0 };
+        for u in h.updates {
+            if replayed_through
+                .get(&u.partition)
+                .is_some_and(|&end| u.offset <= end)
+            {
+                continue;
+            }
+            // Under the hold's lock, so no newer live update overtakes these.
+            self.offer(&u.series, u.update);
+        }
+        h.overflow
     }
 
     /// Sends an update that must not be conflated (replies to the client's own
@@ -195,6 +277,10 @@ pub struct Hub {
     subscribers: RwLock<HashMap<String, HashMap<u64, Subscriber>>>,
     /// Newest (start, revision) delivered per series.
     delivered: parking_lot::Mutex<HashMap<String, (i64, i32)>>,
+    /// Per topic partition, the offset through which records have been dispatched (or,
+    /// before the first, the offset before where the fan-out started reading). Written
+    /// under the read lock of `subscribers`, read under its write lock.
+    positions: parking_lot::Mutex<Positions>,
     next_id: AtomicU64,
     pub stats: HubStats,
 }
@@ -219,14 +305,17 @@ impl Hub {
         self.next_id.fetch_add(1, Ordering::Relaxed)
     }
 
+    /// Registers `conn` for `symbols`; returns the offsets through which records have
+    /// been dispatched: everything after them reaches this subscription live.
     pub fn subscribe(
         &self,
         conn: u64,
         symbols: &[String],
         channels: Channels,
         outbox: &Arc<Outbox>,
-    ) {
+    ) -> Positions {
         let mut subs = self.subscribers.write();
+        let positions = self.positions.lock().clone();
         for s in symbols {
             subs.entry(s.clone()).or_default().insert(
                 conn,
@@ -236,6 +325,17 @@ impl Hub {
                 },
             );
         }
+        positions
+    }
+
+    /// Where the fan-out starts reading a partition (the log's end then), unless records
+    /// of it were dispatched already.
+    pub fn seed_position(&self, topic: &str, partition: i32, next_offset: i64) {
+        let _subs = self.subscribers.read();
+        self.positions
+            .lock()
+            .entry(partition_key(topic, partition))
+            .or_insert(next_offset - 1);
     }
 
     pub fn unsubscribe(&self, conn: u64, symbols: &[String]) {
@@ -256,68 +356,50 @@ impl Hub {
 
     /// Delivers one record from an output topic to the subscribers of its symbol.
     pub fn dispatch(&self, codec: &Codec, record: &Record) {
-        let Some(spec) = catalog::topic(&record.topic) else {
+        let subs = self.subscribers.read();
+        self.deliver(codec, record, &subs);
+        let key = partition_key(&record.topic, record.partition);
+        let mut positions = self.positions.lock();
+        let through = positions.entry(key).or_insert(record.offset);
+        *through = (*through).max(record.offset);
+    }
+
+    fn deliver(
+        &self,
+        codec: &Codec,
+        record: &Record,
+        subs: &HashMap<String, HashMap<u64, Subscriber>>,
+    ) {
+        let Some(update) = classify(codec, record) else {
             return;
-        };
-        let event = match codec.decode_event(spec.kind, &record.payload) {
-            Ok(e) => e,
-            Err(e) => {
-                tracing::warn!(topic = %record.topic, partition = record.partition, offset = record.offset, error = %e, "skipping an update that does not decode");
-                return;
-            }
-        };
-        let (channel, symbol, series, order, json) = match &event {
-            Event::Bar(b) => (
-                Channel::Bars,
-                b.symbol.as_str(),
-                format!("bar:{}:{}", b.symbol, b.timeframe),
-                (b.start_time, b.revision),
-                self.render("bar", &b.symbol, record, b),
-            ),
-            Event::IndicatorUpdate(i) => (
-                Channel::Indicators,
-                i.symbol.as_str(),
-                format!("ind:{}:{}:{}", i.symbol, i.timeframe, i.indicator),
-                (i.bar_start, i.bar_revision),
-                self.render("indicator", &i.symbol, record, i),
-            ),
-            Event::MarketEvent(e) => (
-                Channel::Events,
-                e.symbol.as_str(),
-                format!("evt:{}:{}:{}", e.symbol, e.timeframe, e.name),
-                (e.bar_start, e.bar_revision),
-                self.render("event", &e.symbol, record, e),
-            ),
-            _ => return,
         };
         {
             let mut delivered = self.delivered.lock();
-            match delivered.get(&series) {
-                Some(prev) if *prev >= order => {
+            match delivered.get(&update.series) {
+                Some(prev) if *prev >= update.order => {
                     self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
                 _ => {
-                    delivered.insert(series.clone(), order);
+                    delivered.insert(update.series.clone(), update.order);
                 }
             }
         }
-        let Some(json) = json else { return };
-        // A slow client keeps the newest bar per symbol and timeframe and the newest value
-        // per indicator, but every distinct event (they are rare and each one matters).
-        let conflation_key = match channel {
-            Channel::Events => format!("{series}:{}", order.0),
-            _ => series,
-        };
-        let subs = self.subscribers.read();
-        let Some(targets) = subs.get(symbol) else {
+        let Some(targets) = subs.get(&update.symbol) else {
             return;
         };
+        let partition = partition_key(&record.topic, record.partition);
+        let conflation_key = update.conflation_key();
         for sub in targets.values() {
-            if !sub.channels.contains(channel) {
+            if !sub.channels.contains(update.channel) {
                 continue;
             }
-            match sub.outbox.offer(&conflation_key, json.clone()) {
+            match sub.outbox.offer_live(
+                &partition,
+                record.offset,
+                &conflation_key,
+                update.json.clone(),
+            ) {
                 Offer::Queued => {
                     self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                 }
@@ -329,24 +411,86 @@ impl Hub {
             }
         }
     }
+}
 
-    fn render<T: Serialize>(
-        &self,
-        kind: &str,
-        symbol: &str,
-        record: &Record,
-        data: &T,
-    ) -> Option<Utf8Bytes> {
-        let env = Envelope {
-            kind,
-            symbol,
-            topic: &record.topic,
-            partition: record.partition,
-            offset: record.offset,
-            data,
-        };
-        serde_json::to_string(&env).ok().map(Utf8Bytes::from)
+/// One record of an output topic as the stream sends it.
+#[derive(Debug)]
+pub struct Update {
+    pub channel: Channel,
+    pub symbol: String,
+    /// Symbol, timeframe and name: what a newer update of the same thing replaces.
+    series: String,
+    /// (bar start, revision): orders updates of one series.
+    order: (i64, i32),
+    /// The frame, serialized once.
+    pub json: Utf8Bytes,
+}
+
+impl Update {
+    /// A slow client keeps the newest bar per symbol and timeframe and the newest value
+    /// per indicator, but every distinct event (they are rare and each one matters).
+    fn conflation_key(&self) -> String {
+        match self.channel {
+            Channel::Events => format!("{}:{}", self.series, self.order.0),
+            _ => self.series.clone(),
+        }
     }
+}
+
+/// Decodes and renders one record of the fan-out's topics; None for anything else (or
+/// what does not decode, which is logged).
+pub fn classify(codec: &Codec, record: &Record) -> Option<Update> {
+    let spec = catalog::topic(&record.topic)?;
+    let event = match codec.decode_event(spec.kind, &record.payload) {
+        Ok(e) => e,
+        Err(e) => {
+            tracing::warn!(topic = %record.topic, partition = record.partition, offset = record.offset, error = %e, "skipping an update that does not decode");
+            return None;
+        }
+    };
+    let (channel, symbol, series, order, json) = match &event {
+        Event::Bar(b) => (
+            Channel::Bars,
+            &b.symbol,
+            format!("bar:{}:{}", b.symbol, b.timeframe),
+            (b.start_time, b.revision),
+            render("bar", &b.symbol, record, b),
+        ),
+        Event::IndicatorUpdate(i) => (
+            Channel::Indicators,
+            &i.symbol,
+            format!("ind:{}:{}:{}", i.symbol, i.timeframe, i.indicator),
+            (i.bar_start, i.bar_revision),
+            render("indicator", &i.symbol, record, i),
+        ),
+        Event::MarketEvent(e) => (
+            Channel::Events,
+            &e.symbol,
+            format!("evt:{}:{}:{}", e.symbol, e.timeframe, e.name),
+            (e.bar_start, e.bar_revision),
+            render("event", &e.symbol, record, e),
+        ),
+        _ => return None,
+    };
+    Some(Update {
+        channel,
+        symbol: symbol.clone(),
+        series,
+        order,
+        json: json?,
+    })
+}
+
+fn render<T: Serialize>(kind: &str, symbol: &str, record: &Record, data: &T) -> Option<Utf8Bytes> {
+    let env = Envelope {
+        kind,
+        symbol,
+        topic: &record.topic,
+        partition: record.partition,
+        offset: record.offset,
+        data,
+    };
+    serde_json::to_string(&env).ok().map(Utf8Bytes::from)
 }
 
 /// Reads the output topics and dispatches until `shutdown`.
@@ -370,6 +514,13 @@ pub async fn run(
             }
         }
     };
+    // Start each partition exactly at the log's end as the hub records it, so that the
+    // positions subscribers are given hold from the first record on.
+    for (topic, partition) in consumer.assignment()? {
+        let (_, end) = consumer.watermarks(&topic, partition)?;
+        consumer.seek(&topic, partition, end)?;
+        hub.seed_position(&topic, partition, end);
+    }
     while !shutdown.is_cancelled() {
         let batch = tokio::select! {
             _ = shutdown.cancelled() => break,

@@ -7,18 +7,34 @@
 //! {"action":"ping"}
 //! ```
 //! `channels` is optional (all channels). Server to client: `{"type":"subscribed",
-//! "symbols":[...],"channels":[...]}` after each change (the whole current set), updates
+//! "symbols":[...],"channels":[...],"positions":{"market.bars.v1/0":41,...}}` after each
+//! change (the whole current set; `positions` are the offsets per topic partition
+//! through which this subscription is not owed anything: everything after them reaches it
+//! live), updates
 //! `{"type":"bar"|"indicator"|"event","symbol","topic","partition","offset","data":{...}}`
 //! (`data` is the topic's event as JSON: a `market.bars.v1` bar, an
 //! `analytics.indicators.v1` update, an `analytics.events.v1` pattern or movement),
 //! `{"type":"pong"}`, and `{"type":"error","code":400,"message":"..."}` for a bad message,
 //! after which the connection goes on.
+//!
+//! Resume: a client keeps, per topic partition, the newest of the `positions` it was given
+//! and the `offset`s of the updates it got. Reconnecting (to any gateway process), it
+//! subscribes with those as `"resume":{"market.bars.v1/0":57,...}` and is sent, before
+//! anything live, every update of its symbols and channels after them, read back from the
+//! log; live updates wait meanwhile and those the replay covered are dropped, so nothing
+//! is missed and nothing comes twice. Then `{"type":"resumed","replayed":N,"complete":
+//! true}`; when the log no longer holds some of what was asked (retention), `complete` is
+//! false and `problems` says which partitions and from where the replay started instead.
 
-use crate::hub::{Channel, Channels, Hub, Outbox};
+use crate::hub::{
+    Channel, Channels, FANOUT_TOPICS, Hub, Outbox, Positions, classify, partition_key,
+};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use finstream_bus::{Bus, StartFrom};
+use finstream_schemas::Codec;
 use futures::{SinkExt, StreamExt};
 use serde::Deserialize;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -44,6 +60,9 @@ enum ClientMessage {
         symbols: Vec<String>,
         #[serde(default)]
         channels: Option<Vec<String>>,
+        /// Offsets seen per topic partition (`topic/partition`), to replay from.
+        #[serde(default)]
+        resume: Option<Positions>,
     },
     Unsubscribe {
         symbols: Vec<String>,
@@ -80,6 +99,7 @@ fn normalise_symbols(raw: &[String]) -> Result<Vec<String>, String> {
 pub async fn serve(
     socket: WebSocket,
     hub: Arc<Hub>,
+    log: Log,
     limits: StreamLimits,
     shutdown: CancellationToken,
 ) {
@@ -181,10 +201,15 @@ pub async fn serve(
             Ok(ClientMessage::Subscribe {
                 symbols: raw,
                 channels: wanted,
+                resume,
             }) => {
-                match (normalise_symbols(&raw), parse_channels(wanted.as_deref())) {
-                    (Err(e), _) | (_, Err(e)) => error_frame(&e),
-                    (Ok(new), Ok(ch)) => {
+                match (
+                    normalise_symbols(&raw),
+                    parse_channels(wanted.as_deref()),
+                    parse_resume(resume),
+                ) {
+                    (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => error_frame(&e),
+                    (Ok(new), Ok(ch), Ok(resume)) => {
                         let total: BTreeSet<String> =
                             symbols.iter().cloned().chain(new.iter().cloned()).collect();
                         if total.len() > limits.max_symbols {
@@ -199,8 +224,24 @@ pub async fn serve(
                             symbols = total;
                             // Re-register every symbol so a channel change applies to all.
                             let all: Vec<String> = symbols.iter().cloned().collect();
-                            hub.subscribe(conn, &all, channels, &outbox);
-                            subscribed_frame(&symbols, channels)
+                            if resume.is_some() {
+                                outbox.hold();
+                            }
+                            let positions = hub.subscribe(conn, &all, channels, &outbox);
+                            let frame = subscribed_frame(&symbols, channels, &positions);
+                            match resume {
+                                None => frame,
+                                Some(from) => {
+                                    if !outbox.send(frame).await {
+                                        break;
+                                    }
+                                    let done = log
+                                        .replay(&from, &positions, &symbols, channels, &outbox)
+                                        .await;
+                                    let lost = outbox.release(&positions);
+                                    done.frame(lost)
+                                }
+                            }
                         }
                     }
                 }
@@ -212,7 +253,7 @@ pub async fn serve(
                     for s in &gone {
                         symbols.remove(s);
                     }
-                    subscribed_frame(&symbols, channels)
+                    subscribed_frame(&symbols, channels, &Positions::new())
                 }
             },
         };
@@ -274,16 +315,201 @@ fn parse_channels(wanted: Option<&[String]>) -> Result<Option<Channels>, String>
     Ok(Some(set))
 }
 
-fn subscribed_frame(symbols: &BTreeSet<String>, channels: Channels) -> Utf8Bytes {
+fn subscribed_frame(
+    symbols: &BTreeSet<String>,
+    channels: Channels,
+    positions: &Positions,
+) -> Utf8Bytes {
     let names: Vec<&str> = Channel::ALL
         .iter()
         .filter(|c| channels.contains(**c))
         .map(|c| c.name())
         .collect();
     Utf8Bytes::from(
-        serde_json::json!({"type": "subscribed", "symbols": symbols, "channels": names})
+        serde_json::json!({"type": "subscribed", "symbols": symbols, "channels": names, "positions": positions})
             .to_string(),
     )
+}
+
+/// Checks `resume`: keys `topic/partition` of the stream's topics, offsets from -1.
+fn parse_resume(resume: Option<Positions>) -> Result<Option<Positions>, String> {
+    let Some(from) = resume else { return Ok(None) };
+    for (key, offset) in &from {
+        let ok = key
+            .rsplit_once('/')
+            .is_some_and(|(topic, p)| FANOUT_TOPICS.contains(&topic) && p.parse::<u16>().is_ok());
+        if !ok {
+            return Err(format!(
+                "resume key {key:?} is not a topic partition of this stream: use the \"topic\" and \"partition\" of the updates, as \"{}/0\"",
+                FANOUT_TOPICS[0]
+            ));
+        }
+        if *offset < -1 {
+            return Err(format!(
+                "resume offset {offset} of {key} is not an offset: use the last one you saw"
+            ));
+        }
+    }
+    Ok(Some(from))
+}
+
+/// The log the stream's topics are read back from when a client resumes.
+#[derive(Debug, Clone)]
+pub struct Log {
+    pub bus: Bus,
+    pub codec: Codec,
+    /// How long one replay may take before it gives up on the rest.
+    pub replay_limit: Duration,
+}
+
+/// What a replay did.
+#[derive(Debug, Default)]
+struct Replayed {
+    sent: usize,
+    problems: Vec<String>,
+}
+
+impl Replayed {
+    fn frame(mut self, lost: usize) -> Utf8Bytes {
+        if lost > 0 {
+            self.problems.push(format!(
+                "{lost} live updates arrived faster than the replay could send and were dropped; resume again from your last offsets"
+            ));
+        }
+        Utf8Bytes::from(
+            serde_json::json!({
+                "type": "resumed",
+                "replayed": self.sent,
+                "complete": self.problems.is_empty(),
+                "problems": self.problems,
+            })
+            .to_string(),
+        )
+    }
+}
+
+impl Log {
+    /// Sends the updates of `symbols` and `channels` after `from` through `through` (the
+    /// subscription's positions), partition by partition in offset order.
+    async fn replay(
+        &self,
+        from: &Positions,
+        through: &Positions,
+        symbols: &BTreeSet<String>,
+        channels: Channels,
+        outbox: &Outbox,
+    ) -> Replayed {
+        let mut done = Replayed::default();
+        // Partition key to the last offset still owed.
+        let mut pending: HashMap<String, i64> = HashMap::new();
+        let mut starts: Vec<(String, i32, i64)> = Vec::new();
+        for (key, &seen) in from {
+            let Some(&end) = through.get(key) else {
+                continue; // nothing of it was ever dispatched here: all of it comes live
+            };
+            if seen >= end {
+                continue;
+            }
+            let Some((topic, p)) = key
+                .rsplit_once('/')
+                .and_then(|(t, p)| Some((t.to_string(), p.parse::<i32>().ok()?)))
+            else {
+                continue;
+            };
+            pending.insert(key.clone(), end);
+            starts.push((topic, p, seen + 1));
+        }
+        if pending.is_empty() {
+            return done;
+        }
+        let topics: BTreeSet<&str> = starts.iter().map(|(t, _, _)| t.as_str()).collect();
+        let topics: Vec<&str> = topics.into_iter().collect();
+        let mut reader = match self.bus.reader(&topics, StartFrom::Latest).await {
+            Ok(r) => r,
+            Err(e) => {
+                done.problems
+                    .push(format!("the log cannot be read now ({e}); try again"));
+                return done;
+            }
+        };
+        for (topic, p, start) in &starts {
+            let key = partition_key(topic, *p);
+            let start = match reader.watermarks(topic, *p) {
+                Ok((low, _)) if *start < low => {
+                    done.problems.push(format!(
+                        "{key}: the log no longer holds offsets {start} to {}; replayed from {low}",
+                        low - 1
+                    ));
+                    low
+                }
+                Ok(_) => *start,
+                Err(e) => {
+                    done.problems.push(format!("{key}: {e}"));
+                    pending.remove(&key);
+                    continue;
+                }
+            };
+            if let Err(e) = reader.seek(topic, *p, start) {
+                done.problems.push(format!("{key}: {e}"));
+                pending.remove(&key);
+            }
+        }
+        let deadline = tokio::time::Instant::now() + self.replay_limit;
+        let mut idle = 0u32;
+        while !pending.is_empty() {
+            if tokio::time::Instant::now() >= deadline {
+                let mut left: Vec<&String> = pending.keys().collect();
+                left.sort();
+                done.problems.push(format!(
+                    "the replay took longer than {} s and stopped before the end of {left:?}; resume again from your last offsets",
+                    self.replay_limit.as_secs()
+                ));
+                break;
+            }
+            let batch = match reader.poll_batch(5_000, Duration::from_millis(200)).await {
+                Ok(b) => b,
+                Err(e) => {
+                    done.problems.push(format!("reading the log failed: {e}"));
+                    break;
+                }
+            };
+            if batch.is_empty() {
+                // What is owed was in the log before the replay began, so a log that
+                // stays quiet holds no more of it (the last owed offset can be a
+                // transaction marker, which no reader sees).
+                idle += 1;
+                if idle >= 10 {
+                    break;
+                }
+                continue;
+            }
+            idle = 0;
+            for record in &batch {
+                let key = partition_key(&record.topic, record.partition);
+                let Some(&end) = pending.get(&key) else {
+                    continue;
+                };
+                if record.offset > end {
+                    pending.remove(&key);
+                    continue;
+                }
+                if record.offset == end {
+                    pending.remove(&key);
+                }
+                let Some(update) = classify(&self.codec, record) else {
+                    continue;
+                };
+                if !channels.contains(update.channel) || !symbols.contains(&update.symbol) {
+                    continue;
+                }
+                if !outbox.send(update.json).await {
+                    return done;
+                }
+                done.sent += 1;
+            }
+        }
+        done
+    }
 }
 
 #[cfg(test)]
