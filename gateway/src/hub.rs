@@ -30,43 +30,57 @@ use tokio_util::sync::CancellationToken;
 /// Channels a connection can subscribe to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Channel {
+    /// Trades as they arrive (`market.trades.v1`).
+    Trades,
+    /// Quotes as they arrive (`market.quotes.v1`).
+    Quotes,
     Bars,
     Indicators,
+    /// IV and Greeks of the options whose underlying is the symbol (`analytics.greeks.v1`).
+    Greeks,
     /// Candlestick patterns and movements (`analytics.events.v1`).
     Events,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Bars, Channel::Indicators, Channel::Events];
+    pub const ALL: [Channel; 6] = [
+        Channel::Trades,
+        Channel::Quotes,
+        Channel::Bars,
+        Channel::Indicators,
+        Channel::Greeks,
+        Channel::Events,
+    ];
 
     pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "bars" => Some(Channel::Bars),
-            "indicators" => Some(Channel::Indicators),
-            "events" => Some(Channel::Events),
-            _ => None,
-        }
+        Self::ALL.into_iter().find(|c| c.name() == s)
     }
 
     pub fn name(self) -> &'static str {
         match self {
+            Channel::Trades => "trades",
+            Channel::Quotes => "quotes",
             Channel::Bars => "bars",
             Channel::Indicators => "indicators",
+            Channel::Greeks => "greeks",
             Channel::Events => "events",
         }
     }
 
     fn bit(self) -> u8 {
-        match self {
-            Channel::Bars => 1,
-            Channel::Indicators => 2,
-            Channel::Events => 4,
-        }
+        1 << (self as u8)
     }
 }
 
 /// The topics the fan-out reads, one per channel.
-pub const FANOUT_TOPICS: [&str; 3] = [catalog::BARS, catalog::INDICATORS, catalog::EVENTS];
+pub const FANOUT_TOPICS: [&str; 6] = [
+    catalog::TRADES,
+    catalog::QUOTES,
+    catalog::BARS,
+    catalog::INDICATORS,
+    catalog::GREEKS,
+    catalog::EVENTS,
+];
 
 /// A set of channels, as a bitmask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,6 +89,16 @@ pub struct Channels(u8);
 impl Channels {
     pub fn all() -> Self {
         Self(Channel::ALL.iter().fold(0, |m, c| m | c.bit()))
+    }
+
+    /// What a subscription without `channels` gets: the analytics (bars, indicators,
+    /// events), not the raw trade and quote feeds nor the option chains, which can be
+    /// orders of magnitude busier.
+    pub fn default_set() -> Self {
+        Self::default()
+            .with(Channel::Bars)
+            .with(Channel::Indicators)
+            .with(Channel::Events)
     }
 
     pub fn with(self, c: Channel) -> Self {
@@ -373,15 +397,15 @@ impl Hub {
         let Some(update) = classify(codec, record) else {
             return;
         };
-        {
+        if let Some(order) = update.order {
             let mut delivered = self.delivered.lock();
             match delivered.get(&update.series) {
-                Some(prev) if *prev >= update.order => {
+                Some(prev) if *prev >= order => {
                     self.stats.duplicates.fetch_add(1, Ordering::Relaxed);
                     return;
                 }
                 _ => {
-                    delivered.insert(update.series.clone(), update.order);
+                    delivered.insert(update.series.clone(), order);
                 }
             }
         }
@@ -420,8 +444,9 @@ pub struct Update {
     pub symbol: String,
     /// Symbol, timeframe and name: what a newer update of the same thing replaces.
     series: String,
-    /// (bar start, revision): orders updates of one series.
-    order: (i64, i32),
+    /// (bar start, revision): orders updates of one series, so that a re-published bar
+    /// is dropped; None for raw feeds, where an older event time is not a duplicate.
+    order: Option<(i64, i32)>,
     /// The frame, serialized once.
     pub json: Utf8Bytes,
 }
@@ -431,7 +456,7 @@ impl Update {
     /// per indicator, but every distinct event (they are rare and each one matters).
     fn conflation_key(&self) -> String {
         match self.channel {
-            Channel::Events => format!("{}:{}", self.series, self.order.0),
+            Channel::Events => format!("{}:{}", self.series, self.order.map_or(0, |o| o.0)),
             _ => self.series.clone(),
         }
     }
@@ -449,25 +474,46 @@ pub fn classify(codec: &Codec, record: &Record) -> Option<Update> {
         }
     };
     let (channel, symbol, series, order, json) = match &event {
+        Event::Trade(t) => (
+            Channel::Trades,
+            &t.symbol,
+            format!("trade:{}", t.symbol),
+            None,
+            render("trade", &t.symbol, record, t),
+        ),
+        Event::Quote(q) => (
+            Channel::Quotes,
+            &q.symbol,
+            format!("quote:{}", q.symbol),
+            None,
+            render("quote", &q.symbol, record, q),
+        ),
         Event::Bar(b) => (
             Channel::Bars,
             &b.symbol,
             format!("bar:{}:{}", b.symbol, b.timeframe),
-            (b.start_time, b.revision),
+            Some((b.start_time, b.revision)),
             render("bar", &b.symbol, record, b),
         ),
         Event::IndicatorUpdate(i) => (
             Channel::Indicators,
             &i.symbol,
             format!("ind:{}:{}:{}", i.symbol, i.timeframe, i.indicator),
-            (i.bar_start, i.bar_revision),
+            Some((i.bar_start, i.bar_revision)),
             render("indicator", &i.symbol, record, i),
+        ),
+        Event::GreeksUpdate(g) => (
+            Channel::Greeks,
+            &g.underlying,
+            format!("greeks:{}", g.contract),
+            None,
+            render("greeks", &g.underlying, record, g),
         ),
         Event::MarketEvent(e) => (
             Channel::Events,
             &e.symbol,
             format!("evt:{}:{}:{}", e.symbol, e.timeframe, e.name),
-            (e.bar_start, e.bar_revision),
+            Some((e.bar_start, e.bar_revision)),
             render("event", &e.symbol, record, e),
         ),
         _ => return None,

@@ -3,17 +3,20 @@
 //! Client to server:
 //! ```json
 //! {"action":"subscribe","symbols":["AAPL","MSFT"],"channels":["bars","indicators","events"]}
+//! {"action":"subscribe","symbols":["SPY"],"channels":["trades","quotes","greeks"]}
 //! {"action":"unsubscribe","symbols":["MSFT"]}
 //! {"action":"ping"}
 //! ```
-//! `channels` is optional (all channels). Server to client: `{"type":"subscribed",
+//! `channels` is optional: without it, bars, indicators and events (the raw trades and
+//! quotes and the option Greeks, by underlying, are asked for by name). Server to client: `{"type":"subscribed",
 //! "symbols":[...],"channels":[...],"positions":{"market.bars.v1/0":41,...}}` after each
 //! change (the whole current set; `positions` are the offsets per topic partition
 //! through which this subscription is not owed anything: everything after them reaches it
 //! live), updates
-//! `{"type":"bar"|"indicator"|"event","symbol","topic","partition","offset","data":{...}}`
-//! (`data` is the topic's event as JSON: a `market.bars.v1` bar, an
-//! `analytics.indicators.v1` update, an `analytics.events.v1` pattern or movement),
+//! `{"type":"trade"|"quote"|"bar"|"indicator"|"greeks"|"event","symbol","topic","partition","offset","data":{...}}`
+//! (`data` is the topic's event as JSON: a trade, a quote, a `market.bars.v1` bar, an
+//! `analytics.indicators.v1` update, the IV and Greeks of one contract of the underlying
+//! `symbol`, an `analytics.events.v1` pattern or movement),
 //! `{"type":"pong"}`, and `{"type":"error","code":400,"message":"..."}` for a bad message,
 //! after which the connection goes on.
 //!
@@ -173,7 +176,7 @@ pub async fn serve(
     });
 
     let mut symbols: BTreeSet<String> = BTreeSet::new();
-    let mut channels = Channels::all();
+    let mut channels = Channels::default_set();
     loop {
         let msg = tokio::select! {
             _ = shutdown.cancelled() => break,
@@ -308,8 +311,11 @@ fn parse_channels(wanted: Option<&[String]>) -> Result<Option<Channels>, String>
     let Some(list) = wanted else { return Ok(None) };
     let mut set = Channels::default();
     for name in list {
-        let c = Channel::parse(name)
-            .ok_or_else(|| format!("unknown channel {name:?}: use bars, indicators or events"))?;
+        let c = Channel::parse(name).ok_or_else(|| {
+            format!(
+                "unknown channel {name:?}: use trades, quotes, bars, indicators, greeks or events"
+            )
+        })?;
         set = set.with(c);
     }
     Ok(Some(set))
@@ -541,7 +547,7 @@ mod tests {
             )
             .is_err()
         );
-        assert!(parse_channels(Some(&["quotes".to_string()])).is_err());
+        assert!(parse_channels(Some(&["ticks".to_string()])).is_err());
         let ch = parse_channels(Some(&["bars".to_string()]))
             .expect("ok")
             .expect("some");
