@@ -104,6 +104,15 @@ pub enum Command {
         #[arg(long, value_name = "DIR")]
         model_dir: Option<PathBuf>,
     },
+    /// WebSocket load on running gateways: idle connections and their memory, then
+    /// deliveries per second and latency from event time to receipt.
+    ///
+    /// Example, two gateways reading Kafka, 19,000 clients in rooms of 1,000, 100 bars a
+    /// second (100,000 deliveries a second):
+    /// finstream loadgen --gateway ws://127.0.0.1:8081/v1/stream --gateway-pid 4242
+    ///   --gateway ws://127.0.0.1:8082/v1/stream --gateway-pid 4243 --source 127.0.0.2
+    ///   --connections 19000 --room-size 1000 --rate 100
+    Loadgen(crate::loadgen::LoadgenArgs),
     /// Option prices, implied volatility and Greeks for a CSV of options.
     ///
     /// Columns: kind (call|put), style (european|american), spot, strike, days (calendar

@@ -7,6 +7,7 @@ mod config;
 mod embed;
 mod history;
 mod keys;
+mod loadgen;
 mod roles;
 mod telemetry;
 
@@ -42,6 +43,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Store(cmd) => history::store(&config, cmd).await,
         Command::Keys(cmd) => keys::keys(&config, cmd).await,
+        Command::Loadgen(args) => loadgen::run(&config, args).await,
         Command::History(cmd) => history::history(&config, cmd).await,
         Command::Greeks { input, output } => analyze::greeks(&input, output.as_deref()),
         Command::Embed {

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# WebSocket load figures for /v1/stream on this machine: gateways reading Kafka (from
+# deploy/local), driven by `finstream loadgen` from other loopback addresses.
+#
+#   scripts/bench/stream_load.sh            # idle, 100k deliveries/s latency, saturation
+#
+# FINSTREAM_BIN (default: the release build), IDLE_CONNECTIONS (19000, one gateway),
+# LOAD_CONNECTIONS (10000, rooms of 1000), RATES (bars per second for the saturation runs).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN="${FINSTREAM_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/finstream/target}/release/finstream}"
+[[ -x "$BIN" ]] || { echo "build it first: cargo build --release --bin finstream" >&2; exit 2; }
+IDLE_CONNECTIONS="${IDLE_CONNECTIONS:-19000}"
+LOAD_CONNECTIONS="${LOAD_CONNECTIONS:-10000}"
+RATES="${RATES:-200 400 800}"
+
+deploy/local/services.sh up kafka
+export FINSTREAM__BUS__BACKEND=kafka
+export FINSTREAM__KAFKA__BROKERS=127.0.0.1:9092
+export FINSTREAM__KAFKA__TOPIC_PREFIX="load$$."
+export FINSTREAM__GATEWAY__AUTH__REQUIRED=false
+# One address opens every connection here: lift the per-IP limits for the run.
+export FINSTREAM__GATEWAY__LIMITS__REQUESTS_PER_IP=100000000
+export FINSTREAM__GATEWAY__LIMITS__SUBSCRIPTIONS_PER_KEY=100000000
+export FINSTREAM__GATEWAY__LIMITS__WS_MESSAGES_PER_KEY=100000000
+export FINSTREAM__LOG__LEVEL=warn
+"$BIN" topics create >/dev/null
+
+logs="$(mktemp -d)"
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
+trap cleanup EXIT
+
+start_gateway() { # port
+  "$BIN" gateway --http "127.0.0.1:$1" >"$logs/gateway-$1.log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$1/health" >/dev/null && return 0
+    sleep 0.2
+  done
+  echo "gateway on $1 did not start; see $logs/gateway-$1.log" >&2
+  exit 1
+}
+
+start_gateway 8181
+gw="${pids[0]}"
+echo "== idle: $IDLE_CONNECTIONS connections on one gateway process"
+"$BIN" loadgen --gateway ws://127.0.0.1:8181/v1/stream --gateway-pid "$gw" --source 127.0.0.2 \
+  --connections "$IDLE_CONNECTIONS" --room-size 1000 --rate 0 --idle-seconds 10
+
+echo "== latency: $LOAD_CONNECTIONS connections in rooms of 1000, 100 bars/s = 100,000 deliveries/s"
+"$BIN" loadgen --gateway ws://127.0.0.1:8181/v1/stream --source 127.0.0.3 \
+  --connections "$LOAD_CONNECTIONS" --room-size 1000 --rate 100 --seconds 20 --idle-seconds 2
+
+for rate in $RATES; do
+  echo "== saturation: $LOAD_CONNECTIONS connections, $rate bars/s offered"
+  "$BIN" loadgen --gateway ws://127.0.0.1:8181/v1/stream --source 127.0.0.4 \
+    --connections "$LOAD_CONNECTIONS" --room-size 1000 --rate "$rate" --seconds 15 --idle-seconds 2
+done

@@ -1,0 +1,334 @@
+//! `finstream loadgen`: WebSocket load on running gateways, with figures.
+//!
+//! Opens `--connections` clients of `/v1/stream` (spread over `--gateway` URLs and the
+//! `--source` addresses, so that neither one process's file limit nor one address's
+//! ephemeral ports cap them), each subscribed to the bars of one room: `--room-size`
+//! clients per symbol `LOAD00000`, `LOAD00001`, ... Then:
+//!
+//! 1. idle: waits, and reports the resident memory of each `--gateway-pid` before the
+//!    clients connected and with all of them connected and idle, per connection;
+//! 2. load: publishes `--rate` bars per second (spread over the rooms) into the configured
+//!    bus for `--seconds`, each stamped with the time it was published as its event time,
+//!    and reports the deliveries per second the clients received and the latency from
+//!    event time to receipt (p50, p99, max). `--rate` 0 skips this phase.
+//!
+//! The gateways must read the same bus (`[bus] backend = "kafka"` and the same `[kafka]`
+//! for both). Each delivery is parsed by the client, so on one machine the clients' CPU
+//! is part of the figure.
+
+use crate::roles::Transport;
+use anyhow::{Context, bail};
+use finstream_bus::OutRecord;
+use finstream_schemas::Bar;
+use futures::{SinkExt, StreamExt};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+
+/// `finstream loadgen` options.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoadgenArgs {
+    /// A gateway's stream URL; repeat for several gateway processes (clients alternate).
+    #[arg(
+        long = "gateway",
+        value_name = "URL",
+        default_value = "ws://127.0.0.1:8080/v1/stream"
+    )]
+    pub gateways: Vec<String>,
+    /// A gateway's process id, for its memory figures; repeat as `--gateway`.
+    #[arg(long = "gateway-pid", value_name = "PID")]
+    pub gateway_pids: Vec<u32>,
+    /// Local addresses the clients connect from, e.g. 127.0.0.2 (one holds ~28,000).
+    #[arg(long = "source", value_name = "IP", default_value = "127.0.0.1")]
+    pub sources: Vec<IpAddr>,
+    /// WebSocket clients to open (this process's file limit caps it near 20,000).
+    #[arg(long, default_value_t = 1000)]
+    pub connections: usize,
+    /// Clients per room (symbol).
+    #[arg(long, default_value_t = 1000)]
+    pub room_size: usize,
+    /// Bars published per second, over all rooms (deliveries = rate x room size).
+    #[arg(long, default_value_t = 100)]
+    pub rate: u64,
+    /// Seconds of load.
+    #[arg(long, default_value_t = 20)]
+    pub seconds: u64,
+    /// Seconds the idle clients are left before memory is read.
+    #[arg(long, default_value_t = 5)]
+    pub idle_seconds: u64,
+}
+
+/// Resident memory of a process, from /proc, in bytes.
+fn rss(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .with_context(|| format!("reading the memory of process {pid}"))?;
+    let kb = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .with_context(|| format!("no VmRSS for process {pid}"))?;
+    Ok(kb * 1024)
+}
+
+fn room(i: usize) -> String {
+    format!("LOAD{i:05}")
+}
+
+/// What the clients count, shared.
+#[derive(Default)]
+struct Counts {
+    delivered: AtomicU64,
+    failed: AtomicU64,
+    /// When the newest delivery arrived (ns since the epoch).
+    last_receipt: std::sync::atomic::AtomicI64,
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+async fn connect(url: &str, source: IpAddr) -> anyhow::Result<Ws> {
+    let parsed = url::Url::parse(url).with_context(|| format!("--gateway {url}"))?;
+    if parsed.scheme() != "ws" {
+        bail!("--gateway {url}: only ws:// URLs (terminate TLS in front of the load)");
+    }
+    let host = parsed.host_str().context("--gateway has no host")?;
+    let port = parsed.port().unwrap_or(80);
+    let addr: SocketAddr = tokio::net::lookup_host((host, port))
+        .await?
+        .find(|a| a.is_ipv4() == source.is_ipv4())
+        .with_context(|| format!("{host}:{port} does not resolve"))?;
+    let socket = if source.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.bind(SocketAddr::new(source, 0))?;
+    let stream = socket.connect(addr).await?;
+    // Small buffers: the clients are many and their frames small.
+    let config = WebSocketConfig::default()
+        .read_buffer_size(4096)
+        .write_buffer_size(0)
+        .max_write_buffer_size(64 * 1024);
+    let (ws, _) = tokio_tungstenite::client_async_with_config(url, stream, Some(config)).await?;
+    Ok(ws)
+}
+
+/// One client: subscribes, then records the latency of every bar until `stop`.
+async fn client(
+    mut ws: Ws,
+    symbol: String,
+    counts: Arc<Counts>,
+    latencies: Arc<parking_lot::Mutex<Vec<u32>>>,
+    stop: tokio_util::sync::CancellationToken,
+) {
+    let msg = serde_json::json!({"action": "subscribe", "symbols": [symbol], "channels": ["bars"]});
+    if ws.send(Message::text(msg.to_string())).await.is_err() {
+        counts.failed.fetch_add(1, Ordering::Relaxed);
+        return;
+    }
+    let mut mine: Vec<u32> = Vec::new();
+    loop {
+        let frame = tokio::select! {
+            _ = stop.cancelled() => break,
+            f = ws.next() => f,
+        };
+        let text = match frame {
+            Some(Ok(Message::Text(t))) => t,
+            Some(Ok(_)) => continue,
+            _ => {
+                counts.failed.fetch_add(1, Ordering::Relaxed);
+                break;
+            }
+        };
+        #[derive(serde::Deserialize)]
+        struct Data {
+            event_time: i64,
+        }
+        #[derive(serde::Deserialize)]
+        struct Frame {
+            #[serde(rename = "type")]
+            kind: String,
+            data: Option<Data>,
+        }
+        let Ok(f) = serde_json::from_str::<Frame>(text.as_str()) else {
+            continue;
+        };
+        if f.kind != "bar" {
+            continue;
+        }
+        if let Some(d) = f.data {
+            let now = finstream_schemas::now_nanos();
+            counts.last_receipt.fetch_max(now, Ordering::Relaxed);
+            let micros = (now - d.event_time).max(0) / 1_000;
+            mine.push(micros.min(u32::MAX as i64) as u32);
+            counts.delivered.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    latencies.lock().extend(mine);
+    let _ = ws.close(None).await;
+}
+
+fn bar(symbol: &str, t0: i64, n: u64) -> Bar {
+    let now = finstream_schemas::now_nanos();
+    Bar {
+        id: format!("{symbol}:loadgen:{n}"),
+        symbol: symbol.to_string(),
+        timeframe: "1s".into(),
+        // Unique and increasing per room, also across runs against the same gateways
+        // (which drop a bar not newer than the last of its series); the event time
+        // carries the publishing time.
+        start_time: t0 + n as i64,
+        end_time: t0 + n as i64 + 1,
+        open: 100.0,
+        high: 101.0,
+        low: 99.0,
+        close: 100.5,
+        volume: 1_000.0,
+        trade_count: n as i64,
+        vwap: 100.2,
+        revision: 0,
+        event_time: now,
+    }
+}
+
+fn percentile(sorted: &[u32], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)] as f64 / 1_000.0
+}
+
+pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::Result<()> {
+    if args.connections == 0 || args.room_size == 0 {
+        bail!("--connections and --room-size must be at least 1");
+    }
+    if args.gateways.is_empty() || args.sources.is_empty() {
+        bail!("give at least one --gateway and one --source");
+    }
+    let rooms = args.connections.div_ceil(args.room_size);
+    let before: Vec<u64> = args
+        .gateway_pids
+        .iter()
+        .map(|&p| rss(p))
+        .collect::<Result<_, _>>()?;
+
+    println!(
+        "loadgen: {} connections in {rooms} rooms of {} over {} gateway(s), from {} address(es)",
+        args.connections,
+        args.room_size,
+        args.gateways.len(),
+        args.sources.len()
+    );
+    let counts = Arc::new(Counts::default());
+    let latencies = Arc::new(parking_lot::Mutex::new(Vec::new()));
+    let stop = tokio_util::sync::CancellationToken::new();
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(args.connections);
+    for i in 0..args.connections {
+        let url = &args.gateways[i % args.gateways.len()];
+        let source = args.sources[(i / args.gateways.len()) % args.sources.len()];
+        let ws = connect(url, source)
+            .await
+            .with_context(|| format!("connection {i} to {url} from {source}"))?;
+        tasks.push(tokio::spawn(client(
+            ws,
+            room(i / args.room_size),
+            Arc::clone(&counts),
+            Arc::clone(&latencies),
+            stop.clone(),
+        )));
+        if (i + 1) % 5_000 == 0 {
+            eprintln!("  {} connected", i + 1);
+        }
+    }
+    println!(
+        "connected {} in {:.1} s",
+        args.connections,
+        started.elapsed().as_secs_f64()
+    );
+    tokio::time::sleep(Duration::from_secs(args.idle_seconds)).await;
+    for (k, &pid) in args.gateway_pids.iter().enumerate() {
+        let now = rss(pid)?;
+        let held = args.connections / args.gateway_pids.len().max(1);
+        println!(
+            "gateway pid {pid}: {:.1} MiB before, {:.1} MiB with {held} idle connections: {:.1} KiB per connection",
+            before[k] as f64 / 1_048_576.0,
+            now as f64 / 1_048_576.0,
+            now.saturating_sub(before[k]) as f64 / 1024.0 / held.max(1) as f64
+        );
+    }
+    if args.rate == 0 {
+        stop.cancel();
+        for t in tasks {
+            let _ = t.await;
+        }
+        return Ok(());
+    }
+
+    let transport = Transport::from_config(config).await?;
+    let producer = transport.bus.producer()?;
+    // Publish in ticks of 10 ms, each carrying its share of the rate.
+    let tick = Duration::from_millis(10);
+    let per_tick = args.rate as f64 * tick.as_secs_f64();
+    let t0 = finstream_schemas::now_nanos();
+    let mut owed = 0.0f64;
+    let mut published = 0u64;
+    let mut expected = 0u64;
+    let load_start = Instant::now();
+    let load_start_nanos = finstream_schemas::now_nanos();
+    let deadline = load_start + Duration::from_secs(args.seconds);
+    let delivered_before = counts.delivered.load(Ordering::Relaxed);
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    while Instant::now() < deadline {
+        interval.tick().await;
+        owed += per_tick;
+        let n = owed.floor() as u64;
+        owed -= n as f64;
+        let records: Vec<OutRecord> = (0..n)
+            .map(|k| {
+                let b = bar(
+                    &room(((published + k) % rooms as u64) as usize),
+                    t0,
+                    published + k,
+                );
+                OutRecord::event(&transport.codec, &b)
+            })
+            .collect::<Result<_, _>>()?;
+        for k in 0..n {
+            let r = ((published + k) % rooms as u64) as usize;
+            expected += (args.connections - r * args.room_size).min(args.room_size) as u64;
+        }
+        published += n;
+        producer.send_all(records).await?;
+    }
+    let offered = load_start.elapsed().as_secs_f64();
+    // Let the last deliveries arrive.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let delivered = counts.delivered.load(Ordering::Relaxed) - delivered_before;
+    // Deliveries per second from the first publish to the last receipt.
+    let span = ((counts.last_receipt.load(Ordering::Relaxed) - load_start_nanos) as f64 / 1e9)
+        .max(offered);
+    stop.cancel();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let mut l = std::mem::take(&mut *latencies.lock());
+    l.sort_unstable();
+    println!(
+        "published {published} bars in {offered:.1} s ({:.0}/s); {delivered} of {expected} deliveries in {span:.1} s ({:.0}/s); {} clients failed",
+        published as f64 / offered,
+        delivered as f64 / span,
+        counts.failed.load(Ordering::Relaxed)
+    );
+    println!(
+        "latency event time to receipt (ms): p50 {:.1}  p99 {:.1}  max {:.1}",
+        percentile(&l, 0.50),
+        percentile(&l, 0.99),
+        percentile(&l, 1.0)
+    );
+    Ok(())
+}
