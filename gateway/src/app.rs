@@ -317,8 +317,8 @@ async fn metrics_text(State(state): State<AppState>) -> Result<String, ApiError>
 
 async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
     // Small buffers: tungstenite's 128 KiB default read buffer per connection would
-    // dominate the memory of idle connections.
-    ws.read_buffer_size(4 * 1024)
+    // dominate the memory of idle connections; clients send only small requests here.
+    ws.read_buffer_size(512)
         .write_buffer_size(4 * 1024)
         .max_message_size(64 * 1024)
         .on_upgrade(move |socket| {
