@@ -115,6 +115,19 @@ async fn synthetic_trades_become_bars_on_the_websocket_stream() {
         metrics.contains("finstream_processor_records_in_total"),
         "{metrics}"
     );
+    // The WebSocket upgrade above, by route template and status.
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("finstream_http_requests_total{")
+                && l.contains(r#"route="/v1/stream""#)
+                && l.contains(r#"status="101""#)),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("finstream_http_request_seconds"),
+        "{metrics}"
+    );
 
     drop(ws);
     let status = app.terminate(Duration::from_secs(15));

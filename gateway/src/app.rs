@@ -179,6 +179,7 @@ impl Application {
             .route("/v2/{feed}", get(alpaca_v2))
             .route("/v1beta1/{feed}", get(alpaca_v1beta1))
             .merge(rest::routes())
+            .route_layer(axum::middleware::from_fn(http_metrics))
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(auth, auth::guard))
             .with_state(state)
@@ -313,6 +314,35 @@ async fn metrics_text(State(state): State<AppState>) -> Result<String, ApiError>
         .as_ref()
         .map(PrometheusHandle::render)
         .ok_or_else(|| ApiError::Unavailable("metrics are not enabled in this process".into()))
+}
+
+/// Latency and outcome of every routed request, by route template (`/v1/bars/{symbol}`,
+/// not the symbol) and method: `finstream_http_request_seconds` and
+/// `finstream_http_requests_total{status}`. Requests the auth guard refuses are counted by
+/// the guard's audit log, not here: it runs before routing.
+async fn http_metrics(
+    route: Option<axum::extract::MatchedPath>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let route = route.map_or_else(|| "unmatched".to_string(), |r| r.as_str().to_string());
+    let method = request.method().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    metrics::histogram!(
+        "finstream_http_request_seconds",
+        "route" => route.clone(),
+        "method" => method.clone()
+    )
+    .record(started.elapsed().as_secs_f64());
+    metrics::counter!(
+        "finstream_http_requests_total",
+        "route" => route,
+        "method" => method,
+        "status" => response.status().as_u16().to_string()
+    )
+    .increment(1);
+    response
 }
 
 async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
