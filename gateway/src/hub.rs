@@ -1,13 +1,14 @@
-//! Fan-out of analytics updates to WebSocket subscribers.
+//! Fan-out of market data and analytics updates to WebSocket subscribers.
 //!
 //! One consumer per gateway process reads the output topics from their end. Each update
 //! is checked against the newest one already delivered for its series (symbol, timeframe,
 //! indicator): a processor that restarted and re-published an identical event is dropped
-//! here, so subscribers see each bar once. The JSON is built once per update and shared
-//! by every subscriber's [`Outbox`]. A subscriber whose queue is full is conflated: from
-//! then on it keeps only the newest update per series until its writer catches up, so a
-//! slow client gets the latest values, never stale ones out of order, and never slows
-//! the others; one that stays behind is closed with a reason (`stream.rs`).
+//! here, so subscribers see each bar once. The JSON is built once per update, only when
+//! some subscriber wants it, and shared by every subscriber's [`Outbox`]. A subscriber
+//! whose queue is full is conflated: from then on it keeps only the newest update per
+//! series until its writer catches up, so a slow client gets the latest values, never
+//! stale ones out of order, and never slows the others; one that stays behind is
+//! closed with a reason (`stream.rs`).
 //!
 //! The hub also knows, per topic partition, the offset through which it has dispatched
 //! ([`Hub::subscribe`] returns that snapshot): a subscription gets everything after it
@@ -144,6 +145,9 @@ pub struct Outbox {
     queue: mpsc::Sender<Utf8Bytes>,
     /// While a replay runs, live updates wait here (see [`Outbox::hold`]).
     held: parking_lot::Mutex<Option<Held>>,
+    /// Whether `held` is in use: read first, so the fan-out takes no extra lock per
+    /// subscriber when nothing is held.
+    holding: std::sync::atomic::AtomicBool,
     /// Series to its newest update, in first-conflated order; non-empty means behind.
     conflated: parking_lot::Mutex<Conflated>,
     /// Wakes the writer when something was conflated.
@@ -172,6 +176,7 @@ impl Outbox {
         let outbox = Outbox {
             queue,
             held: parking_lot::Mutex::new(None),
+            holding: std::sync::atomic::AtomicBool::new(false),
             conflated: parking_lot::Mutex::default(),
             wake: tokio::sync::Notify::new(),
         };
@@ -204,6 +209,9 @@ impl Outbox {
     /// A live update from `partition` at `offset`: held while a replay runs, offered
     /// otherwise.
     fn offer_live(&self, partition: &str, offset: i64, series: &str, update: Utf8Bytes) -> Offer {
+        if !self.holding.load(Ordering::Acquire) {
+            return self.offer(series, update);
+        }
         let mut held = self.held.lock();
         if let Some(h) = held.as_mut() {
             if h.updates.len() < HOLD_CAP {
@@ -226,6 +234,7 @@ impl Outbox {
     /// sends goes first.
     pub fn hold(&self) {
         self.held.lock().get_or_insert_with(Held::default);
+        self.holding.store(true, Ordering::Release);
     }
 
     /// Ends a hold: the held updates are offered in the order they came, except those at
@@ -244,6 +253,8 @@ impl Outbox {
             // Under the hold's lock, so no newer live update overtakes these.
             self.offer(&u.series, u.update);
         }
+        // Only now: an update that finds the flag clear must come after the held ones.
+        self.holding.store(false, Ordering::Release);
         h.overflow
     }
 
@@ -381,8 +392,8 @@ impl Hub {
     /// Delivers one record from an output topic to the subscribers of its symbol.
     pub fn dispatch(&self, codec: &Codec, record: &Record) {
         let subs = self.subscribers.read();
-        self.deliver(codec, record, &subs);
         let key = partition_key(&record.topic, record.partition);
+        self.deliver(codec, record, &key, &subs);
         let mut positions = self.positions.lock();
         let through = positions.entry(key).or_insert(record.offset);
         *through = (*through).max(record.offset);
@@ -392,6 +403,7 @@ impl Hub {
         &self,
         codec: &Codec,
         record: &Record,
+        partition: &str,
         subs: &HashMap<String, HashMap<u64, Subscriber>>,
     ) {
         let Some(update) = classify(codec, record) else {
@@ -412,18 +424,25 @@ impl Hub {
         let Some(targets) = subs.get(&update.symbol) else {
             return;
         };
-        let partition = partition_key(&record.topic, record.partition);
-        let conflation_key = update.conflation_key();
+        // Rendered once, and only if someone wants it: most raw trades and quotes of a
+        // busy market have no subscriber on a given gateway.
+        let mut json: Option<Utf8Bytes> = None;
+        let mut conflation_key = None;
         for sub in targets.values() {
             if !sub.channels.contains(update.channel) {
                 continue;
             }
-            match sub.outbox.offer_live(
-                &partition,
-                record.offset,
-                &conflation_key,
-                update.json.clone(),
-            ) {
+            if json.is_none() {
+                json = update.render(record);
+                conflation_key = Some(update.conflation_key());
+            }
+            let (Some(json), Some(conflation_key)) = (&json, &conflation_key) else {
+                return;
+            };
+            match sub
+                .outbox
+                .offer_live(partition, record.offset, conflation_key, json.clone())
+            {
                 Offer::Queued => {
                     self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                 }
@@ -447,11 +466,26 @@ pub struct Update {
     /// (bar start, revision): orders updates of one series, so that a re-published bar
     /// is dropped; None for raw feeds, where an older event time is not a duplicate.
     order: Option<(i64, i32)>,
-    /// The frame, serialized once.
-    pub json: Utf8Bytes,
+    /// The frame's `type`.
+    kind: &'static str,
+    event: Event,
 }
 
 impl Update {
+    /// The frame: `{"type","symbol","topic","partition","offset","data"}`.
+    pub fn render(&self, record: &Record) -> Option<Utf8Bytes> {
+        let (kind, symbol) = (self.kind, self.symbol.as_str());
+        match &self.event {
+            Event::Trade(t) => render(kind, symbol, record, t),
+            Event::Quote(q) => render(kind, symbol, record, q),
+            Event::Bar(b) => render(kind, symbol, record, b),
+            Event::IndicatorUpdate(i) => render(kind, symbol, record, i),
+            Event::GreeksUpdate(g) => render(kind, symbol, record, g),
+            Event::MarketEvent(e) => render(kind, symbol, record, e),
+            _ => None,
+        }
+    }
+
     /// A slow client keeps the newest bar per symbol and timeframe and the newest value
     /// per indicator, but every distinct event (they are rare and each one matters).
     fn conflation_key(&self) -> String {
@@ -473,57 +507,59 @@ pub fn classify(codec: &Codec, record: &Record) -> Option<Update> {
             return None;
         }
     };
-    let (channel, symbol, series, order, json) = match &event {
+    let (channel, symbol, series, order, kind) = match &event {
         Event::Trade(t) => (
             Channel::Trades,
             &t.symbol,
             format!("trade:{}", t.symbol),
             None,
-            render("trade", &t.symbol, record, t),
+            "trade",
         ),
         Event::Quote(q) => (
             Channel::Quotes,
             &q.symbol,
             format!("quote:{}", q.symbol),
             None,
-            render("quote", &q.symbol, record, q),
+            "quote",
         ),
         Event::Bar(b) => (
             Channel::Bars,
             &b.symbol,
             format!("bar:{}:{}", b.symbol, b.timeframe),
             Some((b.start_time, b.revision)),
-            render("bar", &b.symbol, record, b),
+            "bar",
         ),
         Event::IndicatorUpdate(i) => (
             Channel::Indicators,
             &i.symbol,
             format!("ind:{}:{}:{}", i.symbol, i.timeframe, i.indicator),
             Some((i.bar_start, i.bar_revision)),
-            render("indicator", &i.symbol, record, i),
+            "indicator",
         ),
         Event::GreeksUpdate(g) => (
             Channel::Greeks,
             &g.underlying,
             format!("greeks:{}", g.contract),
             None,
-            render("greeks", &g.underlying, record, g),
+            "greeks",
         ),
         Event::MarketEvent(e) => (
             Channel::Events,
             &e.symbol,
             format!("evt:{}:{}:{}", e.symbol, e.timeframe, e.name),
             Some((e.bar_start, e.bar_revision)),
-            render("event", &e.symbol, record, e),
+            "event",
         ),
         _ => return None,
     };
+    let symbol = symbol.clone();
     Some(Update {
         channel,
-        symbol: symbol.clone(),
+        symbol,
         series,
         order,
-        json: json?,
+        kind,
+        event,
     })
 }
 

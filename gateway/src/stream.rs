@@ -508,7 +508,10 @@ impl Log {
                 if !channels.contains(update.channel) || !symbols.contains(&update.symbol) {
                     continue;
                 }
-                if !outbox.send(update.json).await {
+                let Some(json) = update.render(record) else {
+                    continue;
+                };
+                if !outbox.send(json).await {
                     return done;
                 }
                 done.sent += 1;

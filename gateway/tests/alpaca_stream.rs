@@ -3,9 +3,11 @@
 //! bars from the bus as Alpaca's messages (msgpack: `T` first, timestamps as the
 //! timestamp extension).
 
+mod common;
+
+use common::{T0, Ws, open_config, start};
 use finstream_bus::{Bus, OutRecord};
-use finstream_gateway::auth::AuthConfig;
-use finstream_gateway::{Application, Backends, GatewayConfig};
+use finstream_gateway::{Backends, GatewayConfig};
 use finstream_schemas::alpaca::{
     BarKind, Channels, ClientAction, Encoding, StreamMessage, decode_frame, encode_action,
 };
@@ -15,11 +17,6 @@ use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_util::sync::CancellationToken;
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-const T0: i64 = 1_700_000_000_000_000_000;
 
 struct Served {
     addr: String,
@@ -39,27 +36,11 @@ async fn serve(max_symbols: usize) -> Served {
     let codec = Codec::embedded();
     let shutdown = CancellationToken::new();
     let config = GatewayConfig {
-        listen: "127.0.0.1:0".into(),
-        // Open, as `finstream run`: auth has its own tests (tests/auth.rs).
-        auth: AuthConfig {
-            required: Some(false),
-            ..AuthConfig::default()
-        },
         ws_max_symbols: max_symbols,
-        ..GatewayConfig::default()
+        ..open_config()
     };
-    let app = Application::build(
-        &config,
-        bus.clone(),
-        codec.clone(),
-        Backends::default(),
-        None,
-        shutdown.clone(),
-    )
-    .await
-    .expect("bind");
-    let addr = format!("127.0.0.1:{}", app.port());
-    tokio::spawn(app.run());
+    let port = start(&config, bus.clone(), Backends::default(), &shutdown).await;
+    let addr = format!("127.0.0.1:{port}");
     // Give the stream's reader time to position itself at the end of the topics.
     tokio::time::sleep(Duration::from_millis(300)).await;
     Served {

@@ -3,11 +3,14 @@
 //! limits counted in memory, and in Redis shared by two gateways (`FINSTREAM_TEST_REDIS`,
 //! run by `make test`).
 
+mod common;
+
+use common::{Ws, start};
 use finstream_bus::Bus;
 use finstream_gateway::auth::{
     AuthConfig, LimitsConfig, RateLimiter, Role, hash_secret, new_credentials,
 };
-use finstream_gateway::{Application, Backends, GatewayConfig};
+use finstream_gateway::{Backends, GatewayConfig};
 use finstream_schemas::Codec;
 use finstream_schemas::alpaca::{
     ClientAction, Encoding, StreamMessage, decode_frame, encode_action,
@@ -69,25 +72,13 @@ async fn store_with_keys(dir: &std::path::Path) -> (HotStore, Keys) {
 async fn serve(config: GatewayConfig, store: Option<HotStore>, limiter: RateLimiter) -> Served {
     let dir = tempfile::tempdir().expect("tempdir");
     let shutdown = CancellationToken::new();
-    let app = Application::build(
-        &GatewayConfig {
-            listen: "127.0.0.1:0".into(),
-            ..config
-        },
-        Bus::memory(100),
-        Codec::embedded(),
-        Backends {
-            store,
-            sql: None,
-            limiter,
-        },
-        None,
-        shutdown.clone(),
-    )
-    .await
-    .expect("bind");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run());
+    let backends = Backends {
+        store,
+        sql: None,
+        limiter,
+    };
+    let port = start(&config, Bus::memory(100), backends, &shutdown).await;
+    let base = format!("http://127.0.0.1:{port}");
     Served {
         base,
         http: reqwest::Client::new(),
@@ -381,9 +372,6 @@ async fn the_alpaca_stream_checks_keys_and_limits_messages() {
     assert_eq!(code(&roundtrip(&mut ws, Some(&sub)).await), 201);
     assert_eq!(code(&roundtrip(&mut ws, Some(&sub)).await), 429);
 }
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Sends an action (if any) and returns the next frame's messages.
 async fn roundtrip(ws: &mut Ws, action: Option<&ClientAction>) -> Vec<StreamMessage> {

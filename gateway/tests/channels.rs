@@ -1,19 +1,16 @@
 //! `/v1/stream` channels: trades, quotes and Greeks (by underlying) go to those who ask for
 //! them by name; a subscription without `channels` gets the analytics only.
 
+mod common;
+
+use common::{T0, Ws, next_json, open_config, start};
 use finstream_bus::{Bus, OutRecord};
-use finstream_gateway::auth::AuthConfig;
-use finstream_gateway::{Application, Backends, GatewayConfig};
+use finstream_gateway::Backends;
 use finstream_schemas::{Bar, Codec, GreeksUpdate, OptionRight, Quote, Strike, Trade};
-use futures::{SinkExt, StreamExt};
+use futures::SinkExt;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
-
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-const T0: i64 = 1_700_000_000_000_000_000;
 
 fn trade(symbol: &str, n: i64) -> Trade {
     Trade {
@@ -95,19 +92,6 @@ fn bar(symbol: &str) -> Bar {
     }
 }
 
-async fn next_json(ws: &mut Ws, within: Duration) -> Option<serde_json::Value> {
-    loop {
-        match tokio::time::timeout(within, ws.next()).await {
-            Ok(Some(Ok(Message::Text(t)))) => {
-                return Some(serde_json::from_str(t.as_str()).expect("JSON frame"));
-            }
-            Ok(Some(Ok(_))) => {}
-            Ok(other) => panic!("the stream ended: {other:?}"),
-            Err(_) => return None,
-        }
-    }
-}
-
 async fn subscribe(addr: &str, msg: serde_json::Value) -> (Ws, serde_json::Value) {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/stream"))
         .await
@@ -126,26 +110,8 @@ async fn raw_feeds_and_greeks_come_by_name_and_analytics_by_default() {
     let bus = Bus::memory(10_000);
     let codec = Codec::embedded();
     let shutdown = CancellationToken::new();
-    let config = GatewayConfig {
-        listen: "127.0.0.1:0".into(),
-        auth: AuthConfig {
-            required: Some(false),
-            ..AuthConfig::default()
-        },
-        ..GatewayConfig::default()
-    };
-    let app = Application::build(
-        &config,
-        bus.clone(),
-        codec.clone(),
-        Backends::default(),
-        None,
-        shutdown.clone(),
-    )
-    .await
-    .expect("bind");
-    let addr = format!("127.0.0.1:{}", app.port());
-    tokio::spawn(app.run());
+    let port = start(&open_config(), bus.clone(), Backends::default(), &shutdown).await;
+    let addr = format!("127.0.0.1:{port}");
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let (mut raw, reply) = subscribe(

@@ -2,9 +2,11 @@
 //! that neither skips nor repeats, timeframes built from stored bars, option chains with
 //! Greeks, SQL, and the error model (`{"code","message"}` with the right status).
 
+mod common;
+
+use common::{open_config, start};
 use finstream_bus::Bus;
-use finstream_gateway::auth::AuthConfig;
-use finstream_gateway::{Application, Backends, GatewayConfig};
+use finstream_gateway::{Backends, GatewayConfig};
 use finstream_schemas::{
     Bar, Codec, Event, GreeksUpdate, IndicatorUpdate, MarketEvent, MarketEventCategory,
     MarketEventDirection, OptionQuote, OptionRight, Quote, Strike, Trade,
@@ -204,28 +206,12 @@ async fn serve_with(with_backends: bool, page_max: usize) -> Served {
         Backends::default()
     };
     let config = GatewayConfig {
-        listen: "127.0.0.1:0".into(),
-        // Open, as `finstream run`: auth has its own tests (tests/auth.rs).
-        auth: AuthConfig {
-            required: Some(false),
-            ..AuthConfig::default()
-        },
         page_max,
-        ..GatewayConfig::default()
+        ..open_config()
     };
     let shutdown = CancellationToken::new();
-    let app = Application::build(
-        &config,
-        Bus::memory(1000),
-        codec,
-        backends,
-        None,
-        shutdown.clone(),
-    )
-    .await
-    .expect("bind");
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run());
+    let port = start(&config, Bus::memory(1000), backends, &shutdown).await;
+    let base = format!("http://127.0.0.1:{port}");
     Served {
         base,
         http: reqwest::Client::new(),

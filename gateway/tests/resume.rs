@@ -3,78 +3,31 @@
 //! while the market goes on (on the in-process log, and on Kafka with
 //! `FINSTREAM_TEST_KAFKA`); one that asks for offsets the log no longer holds is told so.
 
+mod common;
+
+use common::{SECOND, T0, Ws, bar, open_config, start};
 use finstream_bus::{Bus, KafkaConfig, OutRecord, kafka};
-use finstream_gateway::auth::AuthConfig;
-use finstream_gateway::{Application, Backends, GatewayConfig};
-use finstream_schemas::{Bar, Codec};
-use futures::{SinkExt, StreamExt};
+use finstream_gateway::Backends;
+use finstream_schemas::Codec;
+use futures::SinkExt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_util::sync::CancellationToken;
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 const SYMBOLS: usize = 10;
 /// Symbols the client subscribes to (the others' bars share its partitions).
 const WATCHED: usize = 5;
-const T0: i64 = 1_700_000_000_000_000_000;
-const SECOND: i64 = 1_000_000_000;
-
-fn bar(symbol: usize, i: i64) -> Bar {
-    Bar {
-        id: format!("S{symbol}-{i}"),
-        symbol: format!("S{symbol}"),
-        timeframe: "1s".into(),
-        start_time: T0 + i * SECOND,
-        end_time: T0 + (i + 1) * SECOND,
-        open: 1.0,
-        high: 2.0,
-        low: 0.5,
-        close: 1.5,
-        volume: 100.0,
-        trade_count: i,
-        vwap: 1.25,
-        revision: 0,
-        event_time: T0 + (i + 1) * SECOND,
-    }
-}
 
 async fn gateway(bus: &Bus, shutdown: &CancellationToken) -> String {
-    let config = GatewayConfig {
-        listen: "127.0.0.1:0".into(),
-        auth: AuthConfig {
-            required: Some(false),
-            ..AuthConfig::default()
-        },
-        ..GatewayConfig::default()
-    };
-    let app = Application::build(
-        &config,
-        bus.clone(),
-        Codec::embedded(),
-        Backends::default(),
-        None,
-        shutdown.clone(),
-    )
-    .await
-    .expect("bind");
-    let addr = format!("127.0.0.1:{}", app.port());
-    tokio::spawn(app.run());
-    addr
+    let port = start(&open_config(), bus.clone(), Backends::default(), shutdown).await;
+    format!("127.0.0.1:{port}")
 }
 
 async fn next_json(ws: &mut Ws) -> serde_json::Value {
-    loop {
-        match tokio::time::timeout(Duration::from_secs(10), ws.next()).await {
-            Ok(Some(Ok(Message::Text(t)))) => {
-                return serde_json::from_str(t.as_str()).expect("JSON frame");
-            }
-            Ok(Some(Ok(_))) => {}
-            other => panic!("the stream ended: {other:?}"),
-        }
-    }
+    common::next_json(ws, Duration::from_secs(10))
+        .await
+        .expect("a frame within 10 s")
 }
 
 /// Subscribes once the gateway's fan-out reads the bars topic (its positions name it).

@@ -2,10 +2,12 @@
 //! every update in order while the slow one stops reading; the slow one is conflated and
 //! then closed with a reason, and what it did get is never older-after-newer.
 
+mod common;
+
+use common::{Ws, bar, open_config, start};
 use finstream_bus::{Bus, OutRecord};
-use finstream_gateway::auth::AuthConfig;
-use finstream_gateway::{Application, Backends, GatewayConfig};
-use finstream_schemas::{Bar, Codec};
+use finstream_gateway::{Backends, GatewayConfig};
+use finstream_schemas::Codec;
 use futures::{SinkExt, StreamExt};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -14,32 +16,8 @@ use tokio_util::sync::CancellationToken;
 
 const SYMBOLS: usize = 50;
 const BARS_PER_SYMBOL: i64 = 1500;
-const T0: i64 = 1_700_000_000_000_000_000;
-const SECOND: i64 = 1_000_000_000;
 
-fn bar(symbol: usize, i: i64) -> Bar {
-    Bar {
-        id: format!("S{symbol}-{i}"),
-        symbol: format!("S{symbol}"),
-        timeframe: "1s".into(),
-        start_time: T0 + i * SECOND,
-        end_time: T0 + (i + 1) * SECOND,
-        open: 1.0,
-        high: 2.0,
-        low: 0.5,
-        close: 1.5,
-        // Padding, so that the slow client's socket buffers fill with fewer updates.
-        volume: 100.0,
-        trade_count: i,
-        vwap: 1.25,
-        revision: 0,
-        event_time: T0 + (i + 1) * SECOND,
-    }
-}
-
-async fn subscribe(
-    addr: &str,
-) -> tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>> {
+async fn subscribe(addr: &str) -> Ws {
     let (mut ws, _) = tokio_tungstenite::connect_async(format!("ws://{addr}/v1/stream"))
         .await
         .expect("connects");
@@ -71,27 +49,12 @@ async fn a_slow_subscriber_is_conflated_then_closed_and_the_fast_one_gets_everyt
     let codec = Codec::embedded();
     let shutdown = CancellationToken::new();
     let config = GatewayConfig {
-        listen: "127.0.0.1:0".into(),
         ws_queue: 4096,
         ws_slow_close_secs: 2,
-        auth: AuthConfig {
-            required: Some(false),
-            ..AuthConfig::default()
-        },
-        ..GatewayConfig::default()
+        ..open_config()
     };
-    let app = Application::build(
-        &config,
-        bus.clone(),
-        codec.clone(),
-        Backends::default(),
-        None,
-        shutdown.clone(),
-    )
-    .await
-    .expect("bind");
-    let addr = format!("127.0.0.1:{}", app.port());
-    tokio::spawn(app.run());
+    let port = start(&config, bus.clone(), Backends::default(), &shutdown).await;
+    let addr = format!("127.0.0.1:{port}");
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let mut fast = subscribe(&addr).await;
