@@ -45,6 +45,7 @@ pub const EVENTS: &str = "analytics.events.v1";
 pub const CHAT_MESSAGES: &str = "chat.messages.v1";
 pub const DOCS_INGEST: &str = "docs.ingest.v1";
 pub const DOCS_CHUNKS: &str = "docs.chunks.v1";
+pub const DOCS_STATUS: &str = "docs.status.v1";
 pub const DEAD_LETTERS: &str = "system.deadletters.v1";
 pub const CHECKPOINTS: &str = "system.checkpoints.v1";
 
@@ -56,7 +57,7 @@ pub const CHECKPOINT_MAX_BYTES: i32 = 64 * 1024 * 1024;
 /// quotes land on the same partition number (co-partitioning by symbol).
 pub const MARKET_PARTITIONS: i32 = 6;
 
-pub const CATALOG: [TopicSpec; 12] = [
+pub const CATALOG: [TopicSpec; 13] = [
     TopicSpec {
         name: TRADES,
         kind: EventKind::Trade,
@@ -158,6 +159,16 @@ pub const CATALOG: [TopicSpec; 12] = [
         description: "Cleaned, chunked and embedded document text",
     },
     TopicSpec {
+        name: DOCS_STATUS,
+        kind: EventKind::DocumentStatus,
+        key: KeyField::DocumentId,
+        partitions: 3,
+        retention_ms: None,
+        compacted: true,
+        max_record_bytes: None,
+        description: "Each document's latest pipeline stage (queued, extracted, embedded, failed)",
+    },
+    TopicSpec {
         name: DEAD_LETTERS,
         kind: EventKind::DeadLetter,
         key: KeyField::OriginalKey,
@@ -213,10 +224,14 @@ mod tests {
                 t.name
             );
             assert!(t.partitions >= 1);
-            // Only checkpoints are compacted, and they are kept until replaced.
+            // Only checkpoints and document statuses (latest per key) are compacted, and
+            // they are kept until replaced.
             assert_eq!(
                 t.compacted,
-                t.kind == EventKind::ProcessorCheckpoint,
+                matches!(
+                    t.kind,
+                    EventKind::ProcessorCheckpoint | EventKind::DocumentStatus
+                ),
                 "{}",
                 t.name
             );

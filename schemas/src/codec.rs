@@ -165,6 +165,7 @@ impl Codec {
             Event::ChatMessage(e) => self.encode(e),
             Event::DocumentIngest(e) => self.encode(e),
             Event::DocumentChunk(e) => self.encode(e),
+            Event::DocumentStatus(e) => self.encode(e),
             Event::DeadLetter(e) => self.encode(e),
             Event::MarketEvent(e) => self.encode(e),
             Event::ProcessorCheckpoint(e) => self.encode(e),
@@ -255,6 +256,9 @@ impl Codec {
                 Event::DocumentIngest(self.decode::<DocumentIngest>(bytes)?)
             }
             EventKind::DocumentChunk => Event::DocumentChunk(self.decode::<DocumentChunk>(bytes)?),
+            EventKind::DocumentStatus => {
+                Event::DocumentStatus(self.decode::<DocumentStatus>(bytes)?)
+            }
             EventKind::DeadLetter => Event::DeadLetter(self.decode::<DeadLetter>(bytes)?),
             EventKind::MarketEvent => Event::MarketEvent(self.decode::<MarketEvent>(bytes)?),
             EventKind::ProcessorCheckpoint => {

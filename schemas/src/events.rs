@@ -235,6 +235,61 @@ pub struct DocumentChunk {
     pub end_offset: i64,
     pub embedding: Vec<f32>,
     pub model: String,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub tickers: Vec<String>,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    pub event_time: TimestampNanos,
+}
+
+/// The pipeline stage a document reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum DocumentStage {
+    /// Accepted by the gateway, waiting for the embeddings processor.
+    Queued,
+    /// Text extracted and cleaned; chunks being embedded.
+    Extracted,
+    /// Every chunk is on `docs.chunks.v1`.
+    Embedded,
+    /// The processor could not take the document; the status says why.
+    Failed,
+}
+
+impl DocumentStage {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentStage::Queued => "queued",
+            DocumentStage::Extracted => "extracted",
+            DocumentStage::Embedded => "embedded",
+            DocumentStage::Failed => "failed",
+        }
+    }
+}
+
+/// Where a document is in the pipeline, with what is known of it so far. Topic
+/// `docs.status.v1` (compacted), keyed by document id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentStatus {
+    pub id: String,
+    pub document_id: String,
+    pub stage: DocumentStage,
+    pub filename: String,
+    pub media_type: String,
+    pub size_bytes: i64,
+    pub title: Option<String>,
+    pub author: Option<String>,
+    pub tickers: Vec<String>,
+    pub tags: Vec<String>,
+    pub page_count: i32,
+    pub little_text_pages: Vec<i32>,
+    pub chunk_count: i32,
+    pub error_code: Option<String>,
+    pub error: Option<String>,
+    pub submitted_by: String,
+    pub submitted_time: TimestampNanos,
     pub event_time: TimestampNanos,
 }
 

@@ -17,12 +17,13 @@ pub enum EventKind {
     ChatMessage,
     DocumentIngest,
     DocumentChunk,
+    DocumentStatus,
     DeadLetter,
     ProcessorCheckpoint,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Trade,
         EventKind::Quote,
         EventKind::Bar,
@@ -33,6 +34,7 @@ impl EventKind {
         EventKind::ChatMessage,
         EventKind::DocumentIngest,
         EventKind::DocumentChunk,
+        EventKind::DocumentStatus,
         EventKind::DeadLetter,
         EventKind::ProcessorCheckpoint,
     ];
@@ -50,6 +52,7 @@ impl EventKind {
             EventKind::ChatMessage => "chat_message",
             EventKind::DocumentIngest => "document_ingest",
             EventKind::DocumentChunk => "document_chunk",
+            EventKind::DocumentStatus => "document_status",
             EventKind::DeadLetter => "dead_letter",
             EventKind::ProcessorCheckpoint => "processor_checkpoint",
         }
@@ -68,6 +71,7 @@ impl EventKind {
             EventKind::ChatMessage => include_str!("../avro/chat_message.avsc"),
             EventKind::DocumentIngest => include_str!("../avro/document_ingest.avsc"),
             EventKind::DocumentChunk => include_str!("../avro/document_chunk.avsc"),
+            EventKind::DocumentStatus => include_str!("../avro/document_status.avsc"),
             EventKind::DeadLetter => include_str!("../avro/dead_letter.avsc"),
             EventKind::ProcessorCheckpoint => include_str!("../avro/processor_checkpoint.avsc"),
         }
@@ -87,6 +91,7 @@ pub enum Event {
     ChatMessage(ChatMessage),
     DocumentIngest(DocumentIngest),
     DocumentChunk(DocumentChunk),
+    DocumentStatus(DocumentStatus),
     DeadLetter(DeadLetter),
     ProcessorCheckpoint(ProcessorCheckpoint),
 }
@@ -104,6 +109,7 @@ impl Event {
             Event::ChatMessage(_) => EventKind::ChatMessage,
             Event::DocumentIngest(_) => EventKind::DocumentIngest,
             Event::DocumentChunk(_) => EventKind::DocumentChunk,
+            Event::DocumentStatus(_) => EventKind::DocumentStatus,
             Event::DeadLetter(_) => EventKind::DeadLetter,
             Event::ProcessorCheckpoint(_) => EventKind::ProcessorCheckpoint,
         }
@@ -160,5 +166,6 @@ avro_event!(MarketEvent, symbol);
 avro_event!(ChatMessage, room);
 avro_event!(DocumentIngest, id);
 avro_event!(DocumentChunk, document_id);
+avro_event!(DocumentStatus, document_id);
 avro_event!(DeadLetter, source_topic);
 avro_event!(ProcessorCheckpoint, id);
