@@ -48,6 +48,7 @@ fn main() {
                 document_id: format!("doc{}", i / 40),
                 tickers: vec![["AAPL", "MSFT", "NVDA", "JPM", "XOM"][i % 5].to_string()],
                 tags: vec![],
+                ..ChunkRef::default()
             };
             (chunk, noisy(i % TOPICS, &mut rng))
         })

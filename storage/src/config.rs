@@ -117,6 +117,29 @@ pub struct S3Settings {
     pub virtual_hosted_style: bool,
 }
 
+impl S3Settings {
+    /// A client for one bucket, with what is unset here taken from the environment.
+    pub fn store(&self, bucket: &str) -> Result<object_store::aws::AmazonS3, String> {
+        let mut builder = object_store::aws::AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_allow_http(self.allow_http)
+            .with_virtual_hosted_style_request(self.virtual_hosted_style);
+        if let Some(v) = &self.endpoint {
+            builder = builder.with_endpoint(v);
+        }
+        if let Some(v) = &self.region {
+            builder = builder.with_region(v);
+        }
+        if let Some(v) = &self.access_key_id {
+            builder = builder.with_access_key_id(v);
+        }
+        if let Some(v) = &self.secret_access_key {
+            builder = builder.with_secret_access_key(v);
+        }
+        builder.build().map_err(|e| e.to_string())
+    }
+}
+
 impl Default for HistoryConfig {
     fn default() -> Self {
         Self {
@@ -156,24 +179,7 @@ impl HistoryConfig {
                     .host_str()
                     .filter(|b| !b.is_empty())
                     .ok_or_else(|| invalid("names no bucket (s3://bucket/prefix)".into()))?;
-                let s3 = &self.s3;
-                let mut builder = object_store::aws::AmazonS3Builder::from_env()
-                    .with_bucket_name(bucket)
-                    .with_allow_http(s3.allow_http)
-                    .with_virtual_hosted_style_request(s3.virtual_hosted_style);
-                if let Some(v) = &s3.endpoint {
-                    builder = builder.with_endpoint(v);
-                }
-                if let Some(v) = &s3.region {
-                    builder = builder.with_region(v);
-                }
-                if let Some(v) = &s3.access_key_id {
-                    builder = builder.with_access_key_id(v);
-                }
-                if let Some(v) = &s3.secret_access_key {
-                    builder = builder.with_secret_access_key(v);
-                }
-                let store = builder.build().map_err(|e| invalid(e.to_string()))?;
+                let store = self.s3.store(bucket).map_err(invalid)?;
                 let base = url::Url::parse(&format!("s3://{bucket}/"))
                     .map_err(|e| invalid(e.to_string()))?;
                 Ok(History::on_store(

@@ -20,6 +20,7 @@ pub mod config;
 pub mod data_dir;
 pub mod history;
 pub mod hot;
+pub mod objects;
 pub mod sql;
 pub mod vector;
 
@@ -27,6 +28,7 @@ pub use config::{HistoryConfig, S3Settings, SqlConfig, StoreBackend, StoreConfig
 pub use data_dir::DataDir;
 pub use history::{History, Table};
 pub use hot::{ChatCursor, EmbeddedStore, HotStore, Retention, ScyllaConfig, ScyllaStore};
+pub use objects::{Objects, ObjectsConfig};
 pub use sql::{QueryLimits, QueryResult, ResultFormat, SqlEngine};
 
 /// Errors of the storage layer.

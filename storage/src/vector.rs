@@ -80,13 +80,25 @@ impl Default for IndexConfig {
 }
 
 /// What a chunk's vector is stored with.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChunkRef {
     /// The chunk id (unique; a second add of the same id is ignored).
     pub id: String,
     pub document_id: String,
     pub tickers: Vec<String>,
     pub tags: Vec<String>,
+    /// Position of the chunk in its document.
+    #[serde(default)]
+    pub chunk_index: u32,
+    /// 1-based page the chunk starts on, for paged formats.
+    #[serde(default)]
+    pub page: Option<u32>,
+    /// The chunk's cleaned text, for citations.
+    #[serde(default)]
+    pub text: String,
+    /// The document's title, for citations.
+    #[serde(default)]
+    pub title: Option<String>,
 }
 
 /// Which chunks a search may return; an empty list does not restrict.
@@ -486,6 +498,7 @@ mod tests {
             } else {
                 vec![]
             },
+            ..ChunkRef::default()
         }
     }
 

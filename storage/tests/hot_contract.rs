@@ -327,6 +327,9 @@ async fn contract(store: HotStore) {
                 end_offset: 20,
                 embedding: vec![0.5; 4],
                 model: "m".into(),
+                title: None,
+                tickers: vec![],
+                tags: vec![],
                 event_time: T0,
             }),
             Event::DocumentChunk(DocumentChunk {
@@ -339,6 +342,9 @@ async fn contract(store: HotStore) {
                 end_offset: 10,
                 embedding: vec![0.25; 4],
                 model: "m".into(),
+                title: None,
+                tickers: vec![],
+                tags: vec![],
                 event_time: T0,
             }),
         ])

@@ -18,8 +18,8 @@ pub use scylla::{ScyllaConfig, ScyllaStore};
 
 use crate::StorageError;
 use finstream_schemas::{
-    AvroEvent, Bar, ChatMessage, Codec, DocumentChunk, DocumentIngest, Event, GreeksUpdate,
-    IndicatorUpdate, MarketEvent, OptionQuote, Quote, TimestampNanos, Trade,
+    AvroEvent, Bar, ChatMessage, Codec, DocumentChunk, DocumentIngest, DocumentStatus, Event,
+    GreeksUpdate, IndicatorUpdate, MarketEvent, OptionQuote, Quote, TimestampNanos, Trade,
 };
 use rows::{NANOS_PER_DAY, day_of, rows_of, symbol_day};
 use std::collections::HashMap;
@@ -473,6 +473,31 @@ impl HotStore {
 
     pub async fn chunks(&self, document_id: &str) -> Result<Vec<DocumentChunk>, StorageError> {
         self.partition(Space::Chunks, document_id.to_string()).await
+    }
+
+    /// The latest status of every document, by document id.
+    pub async fn document_statuses(&self) -> Result<Vec<DocumentStatus>, StorageError> {
+        self.partition(
+            Space::DocumentStatus,
+            rows::DOCUMENT_STATUS_PARTITION.to_string(),
+        )
+        .await
+    }
+
+    /// The latest status of one document.
+    pub async fn document_status(&self, id: &str) -> Result<Option<DocumentStatus>, StorageError> {
+        let key = encode_cluster(&Cluster::Name(id.to_string()));
+        let rows = self
+            .scan(
+                Space::DocumentStatus,
+                rows::DOCUMENT_STATUS_PARTITION.to_string(),
+                Bound::Included(key.clone()),
+                Bound::Included(key),
+                false,
+                1,
+            )
+            .await?;
+        Ok(self.decode(rows)?.into_iter().next())
     }
 
     /// Whether the backend answers (readiness).

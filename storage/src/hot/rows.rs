@@ -11,6 +11,9 @@ use finstream_schemas::{Event, TimestampNanos};
 
 pub const NANOS_PER_DAY: i64 = 86_400_000_000_000;
 
+/// The one partition of [`Space::DocumentStatus`]: document lists are read whole.
+pub const DOCUMENT_STATUS_PARTITION: &str = "documents";
+
 /// The tables of the hot store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Space {
@@ -42,11 +45,13 @@ pub enum Space {
     Events,
     /// API keys (id, hashed secret, role), one partition, clustered by id.
     ApiKeys,
+    /// Each document's latest pipeline status, one partition, clustered by document id.
+    DocumentStatus,
 }
 
 impl Space {
     /// In migration order: a new space goes last.
-    pub const ALL: [Space; 13] = [
+    pub const ALL: [Space; 14] = [
         Space::Trades,
         Space::Quotes,
         Space::LatestTrade,
@@ -60,6 +65,7 @@ impl Space {
         Space::Chunks,
         Space::Events,
         Space::ApiKeys,
+        Space::DocumentStatus,
     ];
 
     pub fn name(self) -> &'static str {
@@ -77,6 +83,7 @@ impl Space {
             Space::Chunks => "document_chunks",
             Space::Events => "market_events",
             Space::ApiKeys => "api_keys",
+            Space::DocumentStatus => "document_status",
         }
     }
 
@@ -207,6 +214,12 @@ pub fn rows_of(event: &Event) -> Vec<Row> {
             symbol_day(&e.symbol, day_of(e.bar_start)),
             Cluster::TimeId(e.bar_start, format!("{}/{}", e.timeframe, e.name)),
             i64::from(e.bar_revision),
+        )],
+        Event::DocumentStatus(s) => vec![row(
+            Space::DocumentStatus,
+            DOCUMENT_STATUS_PARTITION.to_string(),
+            Cluster::Name(s.document_id.clone()),
+            s.event_time,
         )],
         Event::DeadLetter(_) | Event::ProcessorCheckpoint(_) => Vec::new(),
     }
