@@ -6,12 +6,15 @@
 //! - [`greeks`]: option quotes and the underlying's trades to implied volatility and
 //!   Greeks (`options.quotes.v1` + `market.trades.v1` to `analytics.greeks.v1`).
 //!
+//! - [`embeddings`]: document ingest requests to cleaned, chunked, embedded text and a
+//!   status per document (`docs.ingest.v1` to `docs.chunks.v1` and `docs.status.v1`).
 //! - [`persist`]: every topic into the hot store and the Parquet history, exactly once
 //!   in effect.
 //!
 //! Each job is a [`finstream_bus::runner::Processor`] plus a config with
 //! `deny_unknown_fields`; [`ProcessorName`] is the registry the binary dispatches on.
 
+pub mod embeddings;
 pub mod greeks;
 pub mod indicators;
 pub mod persist;
@@ -25,13 +28,15 @@ pub enum ProcessorName {
     Indicators,
     Greeks,
     Persist,
+    Embeddings,
 }
 
 impl ProcessorName {
-    pub const ALL: [ProcessorName; 3] = [
+    pub const ALL: [ProcessorName; 4] = [
         ProcessorName::Indicators,
         ProcessorName::Greeks,
         ProcessorName::Persist,
+        ProcessorName::Embeddings,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -39,6 +44,7 @@ impl ProcessorName {
             ProcessorName::Indicators => "indicators",
             ProcessorName::Greeks => "greeks",
             ProcessorName::Persist => "persist",
+            ProcessorName::Embeddings => "embeddings",
         }
     }
 
