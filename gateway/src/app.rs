@@ -3,16 +3,18 @@
 
 use crate::alpaca_stream::{self, AlpacaHub};
 use crate::auth::{self, Auth, AuthConfig, LimitsConfig, RateLimiter};
+use crate::docs::{self, Docs, DocsBackend, DocsState};
 use crate::error::ApiError;
 use crate::hub::{self, Hub};
 use crate::rest::{self, Sql, Store};
 use crate::stream::{self, Log, StreamLimits};
+use axum::extract::DefaultBodyLimit;
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{ConnectInfo, FromRef, Path, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use finstream_bus::Bus;
 use finstream_schemas::Codec;
@@ -22,12 +24,14 @@ use finstream_storage::sql::SqlEngine;
 use metrics_exporter_prometheus::PrometheusHandle;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
 
 /// Configuration of the gateway.
@@ -52,6 +56,9 @@ pub struct GatewayConfig {
     pub auth: AuthConfig,
     /// Rate limits per key and per IP.
     pub limits: LimitsConfig,
+    /// Folder of the web app's built files (`web/dist`, made by `npm run build` in `web/`),
+    /// served at `/`; when it has no `index.html`, `/` serves the built-in page.
+    pub web_dir: PathBuf,
 }
 
 impl Default for GatewayConfig {
@@ -65,6 +72,7 @@ impl Default for GatewayConfig {
             page_max: 10_000,
             auth: AuthConfig::default(),
             limits: LimitsConfig::default(),
+            web_dir: PathBuf::from("web/dist"),
         }
     }
 }
@@ -77,10 +85,14 @@ pub struct Backends {
     pub sql: Option<SqlEngine>,
     /// Where rate limits are counted: Redis (shared by gateways) or this process.
     pub limiter: RateLimiter,
+    /// Documents, search and answers: the object store, the model and the index file.
+    pub docs: Option<DocsBackend>,
+    /// Why `docs` is `None`, for the 503 its endpoints answer.
+    pub docs_missing: Option<String>,
 }
 
 #[derive(Clone)]
-struct AppState {
+pub(crate) struct AppState {
     hub: Arc<Hub>,
     alpaca: Arc<AlpacaHub>,
     bus: Bus,
@@ -92,12 +104,14 @@ struct AppState {
     log: Log,
     metrics: Option<PrometheusHandle>,
     shutdown: CancellationToken,
+    pub(crate) docs: DocsState,
 }
 
 /// A bound, not yet serving gateway.
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    docs: Option<Arc<Docs>>,
     hub: Arc<Hub>,
     alpaca: Arc<AlpacaHub>,
     bus: Bus,
@@ -146,6 +160,21 @@ impl Application {
         .map_err(std::io::Error::other)?;
         let hub = Hub::new();
         let alpaca = AlpacaHub::new();
+        let upload_limit = backends
+            .docs
+            .as_ref()
+            .map_or(1, |d| d.config.max_upload_mib.max(1))
+            .saturating_add(1)
+            << 20;
+        let docs = match backends.docs {
+            Some(b) => Docs::open(b, &bus, codec.clone()).map(Arc::new),
+            None => Err(backends.docs_missing.unwrap_or_else(|| {
+                "this gateway serves no documents: it needs the embedding model (scripts/models/fetch-minilm.sh) and a data directory".into()
+            })),
+        };
+        if let Err(why) = &docs {
+            tracing::warn!(reason = %why, "documents, search and answers are unavailable");
+        }
         let state = AppState {
             hub: Arc::clone(&hub),
             alpaca: Arc::clone(&alpaca),
@@ -169,9 +198,19 @@ impl Application {
             },
             metrics,
             shutdown: shutdown.clone(),
+            docs: DocsState(docs.clone()),
         };
-        let router = Router::new()
-            .route("/", get(index))
+        let web_index = config.web_dir.join("index.html");
+        let router = Router::new();
+        let router = if web_index.is_file() {
+            tracing::info!(dir = %config.web_dir.display(), "serving the web app");
+            router
+                .route_service("/", ServeFile::new(&web_index))
+                .nest_service("/assets", ServeDir::new(config.web_dir.join("assets")))
+        } else {
+            router.route("/", get(index))
+        };
+        let router = router
             .route("/health", get(health))
             .route("/ready", get(ready))
             .route("/metrics", get(metrics_text))
@@ -179,6 +218,18 @@ impl Application {
             .route("/v2/{feed}", get(alpaca_v2))
             .route("/v1beta1/{feed}", get(alpaca_v1beta1))
             .merge(rest::routes())
+            .route(
+                "/v1/documents",
+                post(docs::upload)
+                    .layer(DefaultBodyLimit::max(
+                        usize::try_from(upload_limit).unwrap_or(usize::MAX),
+                    ))
+                    .get(docs::list),
+            )
+            .route("/v1/documents/{id}", get(docs::one))
+            .route("/v1/search", get(docs::search))
+            .route("/v1/chat", post(docs::answer))
+            .route("/chat", post(docs::answer))
             .route_layer(axum::middleware::from_fn(http_metrics))
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(auth, auth::guard))
@@ -192,6 +243,7 @@ impl Application {
         Ok(Self {
             listener,
             router,
+            docs: docs.ok(),
             hub,
             alpaca,
             bus,
@@ -223,6 +275,14 @@ impl Application {
             self.codec.clone(),
             self.shutdown.clone(),
         ));
+        if let Some(docs) = &self.docs {
+            tokio::spawn(docs::index_chunks(
+                Arc::clone(docs),
+                self.bus.clone(),
+                self.codec.clone(),
+                self.shutdown.clone(),
+            ));
+        }
         tracing::info!(addr = %self.local_addr()?, "gateway listening");
         let shutdown = self.shutdown.clone();
         let served = axum::serve(

@@ -590,14 +590,18 @@ fn public(path: &str) -> bool {
     matches!(
         path,
         "/" | "/health" | "/ready" | "/metrics" | "/v1/openapi.json"
-    )
+    ) || path.starts_with("/assets/")
 }
 
 /// The role a path needs.
 pub fn required_role(path: &str) -> Role {
     if path == "/v1/sql" {
         Role::Analyst
-    } else if path == "/v1/analyze" || path == "/analyze" || path.starts_with("/v1/chat") {
+    } else if path == "/v1/analyze"
+        || path == "/analyze"
+        || path.starts_with("/v1/chat")
+        || path == "/chat"
+    {
         Role::Trader
     } else if path.starts_with("/v1/admin") {
         Role::Admin

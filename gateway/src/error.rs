@@ -26,6 +26,12 @@ pub enum ApiError {
     /// The request ran into a limit of its own (a query's time limit).
     #[error("{0}")]
     Timeout(String),
+    /// The body is over a size limit; the message gives the limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    /// The body is of a type the endpoint does not take; the message says which it does.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
     /// Too many requests; retry after the reset the headers give.
     #[error("{0}")]
     TooManyRequests(String),
@@ -57,6 +63,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

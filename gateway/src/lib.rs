@@ -20,6 +20,7 @@
 pub mod alpaca_stream;
 pub mod app;
 pub mod auth;
+pub mod docs;
 pub mod error;
 pub mod hub;
 pub mod rest;

@@ -76,6 +76,7 @@ async fn serve(config: GatewayConfig, store: Option<HotStore>, limiter: RateLimi
         store,
         sql: None,
         limiter,
+        ..Backends::default()
     };
     let port = start(&config, Bus::memory(100), backends, &shutdown).await;
     let base = format!("http://127.0.0.1:{port}");

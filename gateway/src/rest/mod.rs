@@ -103,7 +103,9 @@ where
         alpaca::stock_quotes, alpaca::stocks_quotes, alpaca::latest_trade, alpaca::latest_quote,
         alpaca::latest_bar, alpaca::latest_trades, alpaca::latest_quotes,
         alpaca::latest_bars_multi, alpaca::stock_snapshot, alpaca::stock_snapshots,
-        alpaca::option_snapshots
+        alpaca::option_snapshots,
+        crate::docs::upload, crate::docs::list, crate::docs::one, crate::docs::search,
+        crate::docs::answer
     ),
     components(schemas(ErrorBody)),
     tags(

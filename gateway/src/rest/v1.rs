@@ -537,14 +537,14 @@ pub struct AnalyzeRequest {
 /// What finstream knows that bears on the question, and a one-paragraph summary of it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AnalyzeResponse {
-    symbol: String,
+    pub(crate) symbol: String,
     query: String,
     /// What the answer covers: `price`, `indicators`, `events`, and `options` when asked.
     covers: Vec<String>,
-    summary: String,
-    latest_price: Option<f64>,
+    pub(crate) summary: String,
+    pub(crate) latest_price: Option<f64>,
     /// Change since the previous daily bar's close, in percent.
-    change_percent: Option<f64>,
+    pub(crate) change_percent: Option<f64>,
     /// The last 30 one-minute bars (of the day before the latest trade).
     bars: Vec<BarOut>,
     snapshot: SnapshotOut,
@@ -576,6 +576,21 @@ pub async fn analyze(
     State(store): State<Store>,
     Body(req): Body<AnalyzeRequest>,
 ) -> Result<Json<AnalyzeResponse>, ApiError> {
+    analysis(&store, &req.symbol, req.query).await.map(Json)
+}
+
+/// What `/v1/analyze` answers for a symbol and a question; documents' answers use it for
+/// the market context of the tickers a question names.
+pub(crate) async fn analysis(
+    store: &Store,
+    symbol: &str,
+    query: String,
+) -> Result<AnalyzeResponse, ApiError> {
+    let req = AnalyzeRequest {
+        symbol: symbol.to_string(),
+        query,
+    };
+    let store = store.clone();
     let symbol = params::symbol(req.symbol.trim())?;
     if req.query.len() > 2000 {
         return Err(ApiError::BadRequest(
@@ -631,7 +646,7 @@ pub async fn analyze(
         &snapshot,
         options.as_ref(),
     );
-    Ok(Json(AnalyzeResponse {
+    Ok(AnalyzeResponse {
         symbol,
         query: req.query,
         covers,
@@ -641,7 +656,7 @@ pub async fn analyze(
         bars: minute.iter().map(BarOut::from).collect(),
         snapshot,
         options,
-    }))
+    })
 }
 
 fn summarize(
