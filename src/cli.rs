@@ -89,6 +89,10 @@ pub enum Command {
     /// Maintain the Parquet history: compaction, retention, archiving.
     #[command(subcommand)]
     History(HistoryCommand),
+    /// Add documents to a running finstream (PDF, text, Markdown, HTML; folders are
+    /// walked), with a progress bar; or list them with their status.
+    #[command(subcommand)]
+    Docs(DocsCommand),
     /// Embed text with all-MiniLM-L6-v2 and print the vector as a JSON array of numbers.
     ///
     /// The model comes from --model-dir, embeddings.model_dir, FINSTREAM_MODEL_DIR or
@@ -157,6 +161,36 @@ pub enum AnalyzeCommand {
         /// against the previous 20 bars, separated by `;`.
         #[arg(long)]
         events: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DocsCommand {
+    /// Upload files and folders to `POST /v1/documents`; with --wait, follow each until
+    /// it is embedded or failed. Exits non-zero if any failed.
+    Add {
+        /// Files and folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        conn: crate::docs::Connection,
+        /// Title for every file (default: found in the document).
+        #[arg(long)]
+        title: Option<String>,
+        /// Tickers the documents are about, comma-separated.
+        #[arg(long)]
+        tickers: Option<String>,
+        /// Tags, comma-separated.
+        #[arg(long)]
+        tags: Option<String>,
+        /// Wait up to this many seconds for each document to be embedded or failed.
+        #[arg(long, value_name = "SECONDS", num_args = 0..=1, default_missing_value = "600")]
+        wait: Option<u64>,
+    },
+    /// List the documents with their status.
+    List {
+        #[command(flatten)]
+        conn: crate::docs::Connection,
     },
 }
 

@@ -120,7 +120,12 @@ pub struct Config {
     pub persist: PersistConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    /// The embedding model and the budgets of one document.
     pub embeddings: crate::embed::EmbeddingsConfig,
+    /// Where uploaded documents are kept: `<data-dir>/objects` or S3.
+    pub objects: finstream_storage::ObjectsConfig,
+    /// How the gateway answers questions: retrieval, and an optional LLM.
+    pub answers: finstream_gateway::docs::AnswersConfig,
     /// Redis: rate limits shared by every gateway process.
     pub redis: RedisConfig,
 }

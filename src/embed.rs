@@ -2,7 +2,6 @@
 
 use anyhow::Context;
 use finstream_analytics::text::embed::{Embedder, FETCH_HINT, default_model_dir};
-use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
@@ -10,18 +9,10 @@ use std::path::{Path, PathBuf};
 /// small enough that output starts quickly on a long stream.
 const STDIN_GROUP: usize = 256;
 
-/// `[embeddings]`: the embedding model.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct EmbeddingsConfig {
-    /// Directory with all-MiniLM-L6-v2 (config.json, tokenizer.json, model.safetensors).
-    /// Unset: FINSTREAM_MODEL_DIR, else ~/.cache/finstream/models/all-MiniLM-L6-v2, where
-    /// scripts/models/fetch-minilm.sh installs it.
-    pub model_dir: Option<PathBuf>,
-}
+pub use finstream_processors::embeddings::EmbeddingsConfig;
 
 /// The model directory: the flag, then the configuration, then the fetch script's default.
-fn model_dir(flag: Option<&Path>, config: &EmbeddingsConfig) -> anyhow::Result<PathBuf> {
+pub fn model_dir(flag: Option<&Path>, config: &EmbeddingsConfig) -> anyhow::Result<PathBuf> {
     flag.map(Path::to_path_buf)
         .or_else(|| config.model_dir.clone())
         .or_else(default_model_dir)
@@ -75,6 +66,7 @@ mod tests {
     fn the_flag_wins_over_the_configuration() {
         let config = EmbeddingsConfig {
             model_dir: Some("/from/config".into()),
+            ..EmbeddingsConfig::default()
         };
         let flag = Path::new("/from/flag");
         assert_eq!(
@@ -91,6 +83,7 @@ mod tests {
     fn a_missing_model_says_how_to_fetch_it() {
         let config = EmbeddingsConfig {
             model_dir: Some(std::env::temp_dir().join("finstream-missing-model")),
+            ..EmbeddingsConfig::default()
         };
         let err = run(&config, Some("text"), false, None).expect_err("no model there");
         let message = format!("{err:#}");

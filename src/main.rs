@@ -4,6 +4,7 @@
 mod analyze;
 mod cli;
 mod config;
+mod docs;
 mod embed;
 mod history;
 mod keys;
@@ -12,7 +13,7 @@ mod roles;
 mod telemetry;
 
 use clap::Parser;
-use cli::{AnalyzeCommand, Cli, Command, IngestCommand};
+use cli::{AnalyzeCommand, Cli, Command, DocsCommand, IngestCommand};
 use config::Config;
 
 #[tokio::main]
@@ -43,6 +44,23 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::Store(cmd) => history::store(&config, cmd).await,
         Command::Keys(cmd) => keys::keys(&config, cmd).await,
+        Command::Docs(DocsCommand::Add {
+            paths,
+            conn,
+            title,
+            tickers,
+            tags,
+            wait,
+        }) => {
+            let options = docs::AddOptions {
+                title,
+                tickers,
+                tags,
+                wait: wait.map(std::time::Duration::from_secs),
+            };
+            docs::add(&conn, &paths, &options).await
+        }
+        Command::Docs(DocsCommand::List { conn }) => docs::list(&conn).await,
         Command::Loadgen(args) => loadgen::run(&config, args).await,
         Command::History(cmd) => history::history(&config, cmd).await,
         Command::Greeks { input, output } => analyze::greeks(&input, output.as_deref()),

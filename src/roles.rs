@@ -2,18 +2,22 @@
 
 use crate::config::{Backend, Config};
 use anyhow::{Context, bail};
+use finstream_analytics::text::embed::Embedder;
 use finstream_bus::runner::{self, RunnerConfig};
 use finstream_bus::schema_registry::SchemaRegistryClient;
 use finstream_bus::{Bus, kafka};
 use finstream_gateway::auth::RateLimiter;
+use finstream_gateway::docs::DocsBackend;
 use finstream_gateway::{Application, Backends};
 use finstream_processors::ProcessorName;
+use finstream_processors::embeddings::EmbeddingsProcessor;
 use finstream_processors::greeks::GreeksProcessor;
 use finstream_processors::indicators::IndicatorsProcessor;
 use finstream_processors::persist::PersistProcessor;
 use finstream_schemas::{CATALOG, Codec, catalog};
-use finstream_storage::{DataDir, History, HotStore, Table};
+use finstream_storage::{DataDir, History, HotStore, Objects, Table};
 use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -130,6 +134,12 @@ pub async fn process(
             let rc = RunnerConfig::new("greeks", &[catalog::TRADES, catalog::OPTION_QUOTES]);
             run_processor(transport, rc, processor, shutdown).await?;
         }
+        ProcessorName::Embeddings => {
+            let data = DataDir::open(&config.data.dir)?;
+            let objects = config.objects.open(&data)?;
+            let embedder = load_embedder(config).map_err(anyhow::Error::msg)?;
+            embeddings(config, transport, embedder, objects, shutdown).await?;
+        }
         ProcessorName::Persist => {
             let data = DataDir::open(&config.data.dir)?;
             let store = config
@@ -142,6 +152,82 @@ pub async fn process(
         }
     }
     Ok(())
+}
+
+/// The embedding model, shared by the embeddings processor and the gateway's search.
+pub fn load_embedder(config: &Config) -> Result<Arc<Embedder>, String> {
+    let dir = crate::embed::model_dir(None, &config.embeddings).map_err(|e| format!("{e:#}"))?;
+    Embedder::load(&dir)
+        .map(|e| Arc::new(e.with_batch_size(config.embeddings.batch_size.max(1))))
+        .map_err(|e| {
+            format!(
+                "the embedding model cannot be loaded from {}: {e}",
+                dir.display()
+            )
+        })
+}
+
+/// What the gateway's documents endpoints need, or why they cannot be served.
+fn docs_backend(
+    config: &Config,
+    data: &DataDir,
+    embedder: &Result<Arc<Embedder>, String>,
+) -> (Option<DocsBackend>, Option<String>) {
+    let embedder = match embedder {
+        Ok(e) => Arc::clone(e),
+        Err(why) => {
+            return (
+                None,
+                Some(format!(
+                    "documents, search and answers need the embedding model: {why}"
+                )),
+            );
+        }
+    };
+    let objects = match config.objects.open(data) {
+        Ok(o) => o,
+        Err(e) => {
+            return (
+                None,
+                Some(format!("the object store cannot be opened: {e}")),
+            );
+        }
+    };
+    let index_file = config
+        .answers
+        .index_file
+        .clone()
+        .unwrap_or_else(|| data.root().join("vectors").join("chunks.idx"));
+    (
+        Some(DocsBackend {
+            config: config.answers.clone(),
+            objects,
+            embedder,
+            index_file: Some(index_file),
+        }),
+        None,
+    )
+}
+
+/// Runs the embeddings processor: one document per batch, so each one's chunks and
+/// status are produced and committed as soon as it is done.
+async fn embeddings(
+    config: &Config,
+    transport: &Transport,
+    embedder: Arc<Embedder>,
+    objects: Objects,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let progress = transport
+        .bus
+        .producer()
+        .ok()
+        .map(|p| (p, transport.codec.clone()));
+    let processor =
+        EmbeddingsProcessor::new(config.embeddings.clone(), embedder, objects, progress);
+    let mut rc = RunnerConfig::new("embeddings", &[catalog::DOCS_INGEST]);
+    rc.batch_size = 1;
+    run_processor(transport, rc, processor, shutdown).await
 }
 
 /// Runs the persist processor over every topic but the processors' own checkpoints
@@ -296,6 +382,7 @@ async fn gateway_backends(config: &Config, transport: &Transport) -> anyhow::Res
             tracing::warn!(error = %e, "no data directory: REST endpoints that read the store or the history answer 503");
             return Ok(Backends {
                 limiter,
+                docs_missing: Some(format!("documents need a data directory: {e}")),
                 ..Backends::default()
             });
         }
@@ -314,10 +401,13 @@ async fn gateway_backends(config: &Config, transport: &Transport) -> anyhow::Res
             None
         }
     };
+    let (docs, docs_missing) = docs_backend(config, &data, &load_embedder(config));
     Ok(Backends {
         store,
         sql,
         limiter,
+        docs,
+        docs_missing,
     })
 }
 
@@ -347,10 +437,18 @@ pub async fn run_all(
         .await
         .context("opening the embedded store")?;
     let history = config.history.open(&data)?;
+    let embedder = load_embedder(&config);
+    if let Err(why) = &embedder {
+        tracing::warn!(reason = %why, "documents are off: no embeddings processor, and /v1/documents, /v1/search and /v1/chat answer 503");
+    }
+    let (docs, docs_missing) = docs_backend(&config, &data, &embedder);
+    let objects = config.objects.open(&data).ok();
     let backends = Backends {
         store: Some(store.clone()),
         sql: Some(config.sql.engine(history.clone())),
         limiter: limiter(&config).await?,
+        docs,
+        docs_missing,
     };
     // A local demo: no credentials needed unless configured.
     config.gateway.auth.required.get_or_insert(false);
@@ -384,6 +482,14 @@ pub async fn run_all(
         shutdown.clone(),
     );
     tasks.spawn(async move { process(&c, &t, "greeks", s).await });
+    if let (Ok(embedder), Some(objects)) = (embedder, objects) {
+        let (c, t, s) = (
+            config.clone(),
+            Transport::share(&transport),
+            shutdown.clone(),
+        );
+        tasks.spawn(async move { embeddings(&c, &t, embedder, objects, s).await });
+    }
     // History and hot store: the in-process log starts at offset 0 on every start, so
     // each run is its own log generation.
     let mut persist_config = config.clone();

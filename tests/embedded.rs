@@ -12,21 +12,18 @@ use tokio_tungstenite::tungstenite::Message;
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn synthetic_trades_become_bars_on_the_websocket_stream() {
     let data = tempfile::tempdir().expect("tmp");
-    let env = vec![(
-        "FINSTREAM__SYNTHETIC__TRADES_PER_SECOND".to_string(),
-        "400".to_string(),
-    )];
-    let mut app = Finstream::start(
-        &[
-            "run",
-            "--http",
-            "127.0.0.1:0",
-            "--data-dir",
-            data.path().to_str().expect("utf-8 path"),
-        ],
-        &env,
-        true,
-    );
+    // The built-in page: no web app folder.
+    let env = vec![
+        (
+            "FINSTREAM__SYNTHETIC__TRADES_PER_SECOND".to_string(),
+            "400".to_string(),
+        ),
+        (
+            "FINSTREAM__GATEWAY__WEB_DIR".to_string(),
+            data.path().join("no-web-app").display().to_string(),
+        ),
+    ];
+    let mut app = Finstream::run_in(data.path(), &env);
     wait_http_ok(&format!("{}/ready", app.url()), Duration::from_secs(30)).await;
     let health: serde_json::Value = reqwest::get(format!("{}/health", app.url()))
         .await

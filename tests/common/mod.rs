@@ -82,6 +82,21 @@ impl Finstream {
         me
     }
 
+    /// `finstream run` on a free loopback port over `data_dir`, once it prints its URL.
+    pub fn run_in(data_dir: &std::path::Path, env: &[(String, String)]) -> Self {
+        Self::start(
+            &[
+                "run",
+                "--http",
+                "127.0.0.1:0",
+                "--data-dir",
+                data_dir.to_str().expect("utf-8 path"),
+            ],
+            env,
+            true,
+        )
+    }
+
     pub fn url(&self) -> &str {
         self.url.as_deref().expect("url")
     }
