@@ -125,6 +125,19 @@ async fn synthetic_trades_become_bars_on_the_websocket_stream() {
         metrics.contains("finstream_http_request_seconds"),
         "{metrics}"
     );
+    // The bars above were written to this socket: their latency from event time is in
+    // the fan-out histogram, and the fan-out's consumer reports its lag.
+    let fanout_count = metrics
+        .lines()
+        .find(|l| l.starts_with("finstream_gateway_fanout_seconds_count"))
+        .and_then(|l| l.split_whitespace().last())
+        .and_then(|v| v.parse::<f64>().ok())
+        .unwrap_or(0.0);
+    assert!(fanout_count >= 1.0, "{metrics}");
+    assert!(
+        metrics.contains("finstream_gateway_consumer_lag_seconds"),
+        "{metrics}"
+    );
 
     drop(ws);
     let status = app.terminate(Duration::from_secs(15));

@@ -119,13 +119,31 @@ pub fn partition_key(topic: &str, partition: i32) -> String {
 /// Offsets by [`partition_key`].
 pub type Positions = std::collections::BTreeMap<String, i64>;
 
+/// One frame for a connection, with the event time of the update it carries (0 for
+/// replies and control frames), so the writer can measure fan-out latency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Frame {
+    pub text: Utf8Bytes,
+    /// Nanoseconds since the Unix epoch; 0: not an update.
+    pub event_nanos: i64,
+}
+
+impl From<Utf8Bytes> for Frame {
+    fn from(text: Utf8Bytes) -> Self {
+        Self {
+            text,
+            event_nanos: 0,
+        }
+    }
+}
+
 /// A live update held back while the connection's replay runs.
 #[derive(Debug)]
 struct HeldUpdate {
     partition: String,
     offset: i64,
     series: String,
-    update: Utf8Bytes,
+    update: Frame,
 }
 
 /// Live updates held back during a replay; past the cap they are counted, not kept.
@@ -142,7 +160,7 @@ const HOLD_CAP: usize = 200_000;
 /// the newest update per series.
 #[derive(Debug)]
 pub struct Outbox {
-    queue: mpsc::Sender<Utf8Bytes>,
+    queue: mpsc::Sender<Frame>,
     /// While a replay runs, live updates wait here (see [`Outbox::hold`]).
     held: parking_lot::Mutex<Option<Held>>,
     /// Whether `held` is in use: read first, so the fan-out takes no extra lock per
@@ -157,7 +175,7 @@ pub struct Outbox {
 #[derive(Debug, Default)]
 struct Conflated {
     order: Vec<String>,
-    latest: HashMap<String, Utf8Bytes>,
+    latest: HashMap<String, Frame>,
     since: Option<std::time::Instant>,
 }
 
@@ -171,7 +189,7 @@ pub enum Offer {
 }
 
 impl Outbox {
-    pub fn new(capacity: usize) -> (Arc<Self>, mpsc::Receiver<Utf8Bytes>) {
+    pub fn new(capacity: usize) -> (Arc<Self>, mpsc::Receiver<Frame>) {
         let (queue, rx) = mpsc::channel(capacity.max(1));
         let outbox = Outbox {
             queue,
@@ -186,7 +204,7 @@ impl Outbox {
     /// Queues an update, or conflates it when the connection is behind. Once behind,
     /// every update is conflated until the writer has taken them all, so that nothing
     /// older overtakes anything newer.
-    pub fn offer(&self, series: &str, update: Utf8Bytes) -> Offer {
+    pub fn offer(&self, series: &str, update: Frame) -> Offer {
         let mut c = self.conflated.lock();
         let update = if c.latest.is_empty() {
             match self.queue.try_send(update) {
@@ -208,7 +226,7 @@ impl Outbox {
 
     /// A live update from `partition` at `offset`: held while a replay runs, offered
     /// otherwise.
-    fn offer_live(&self, partition: &str, offset: i64, series: &str, update: Utf8Bytes) -> Offer {
+    fn offer_live(&self, partition: &str, offset: i64, series: &str, update: Frame) -> Offer {
         if !self.holding.load(Ordering::Acquire) {
             return self.offer(series, update);
         }
@@ -260,13 +278,13 @@ impl Outbox {
 
     /// Sends an update that must not be conflated (replies to the client's own
     /// messages), waiting for room.
-    pub async fn send(&self, update: Utf8Bytes) -> bool {
+    pub async fn send(&self, update: Frame) -> bool {
         self.queue.send(update).await.is_ok()
     }
 
     /// Takes every conflated update, oldest series first; the connection is no longer
     /// behind.
-    pub fn take_conflated(&self) -> Vec<Utf8Bytes> {
+    pub fn take_conflated(&self) -> Vec<Frame> {
         let mut c = self.conflated.lock();
         let mut latest = std::mem::take(&mut c.latest);
         let order = std::mem::take(&mut c.order);
@@ -439,10 +457,15 @@ impl Hub {
             let (Some(json), Some(conflation_key)) = (&json, &conflation_key) else {
                 return;
             };
-            match sub
-                .outbox
-                .offer_live(partition, record.offset, conflation_key, json.clone())
-            {
+            match sub.outbox.offer_live(
+                partition,
+                record.offset,
+                conflation_key,
+                Frame {
+                    text: json.clone(),
+                    event_nanos: update.event_nanos(),
+                },
+            ) {
                 Offer::Queued => {
                     self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                 }
@@ -472,6 +495,19 @@ pub struct Update {
 }
 
 impl Update {
+    /// The event time of the update's event.
+    pub fn event_nanos(&self) -> i64 {
+        match &self.event {
+            Event::Trade(e) => e.event_time,
+            Event::Quote(e) => e.event_time,
+            Event::Bar(e) => e.event_time,
+            Event::IndicatorUpdate(e) => e.event_time,
+            Event::GreeksUpdate(e) => e.event_time,
+            Event::MarketEvent(e) => e.event_time,
+            _ => 0,
+        }
+    }
+
     /// The frame: `{"type","symbol","topic","partition","offset","data"}`.
     pub fn render(&self, record: &Record) -> Option<Utf8Bytes> {
         let (kind, symbol) = (self.kind, self.symbol.as_str());
@@ -480,7 +516,12 @@ impl Update {
             Event::Quote(q) => render(kind, symbol, record, q),
             Event::Bar(b) => render(kind, symbol, record, b),
             Event::IndicatorUpdate(i) => render(kind, symbol, record, i),
-            Event::GreeksUpdate(g) => render(kind, symbol, record, g),
+            Event::GreeksUpdate(g) => {
+                // The strike is an Avro decimal (bytes) in the event; clients get a number.
+                let mut value = serde_json::to_value(g).ok()?;
+                value["strike"] = serde_json::json!(g.strike.as_f64());
+                render(kind, symbol, record, &value)
+            }
             Event::MarketEvent(e) => render(kind, symbol, record, e),
             _ => None,
         }
@@ -629,6 +670,12 @@ pub async fn run(
         for record in &batch {
             hub.dispatch(&codec, record);
         }
+        // Consumer lag in time: how old the newest record of the batch was when read.
+        if let Some(newest) = batch.iter().map(|r| r.timestamp_ms).max() {
+            let now_ms = finstream_schemas::now_nanos() / 1_000_000;
+            metrics::gauge!("finstream_gateway_consumer_lag_seconds")
+                .set((now_ms - newest).max(0) as f64 / 1e3);
+        }
         metrics::counter!("finstream_gateway_updates_in_total").increment(batch.len() as u64);
     }
     Ok(())
@@ -687,12 +734,13 @@ mod tests {
         hub.dispatch(&codec, &record(&codec, &gap(1, true), 2));
 
         let first: serde_json::Value =
-            serde_json::from_str(all.try_recv().expect("the event").as_str()).expect("JSON");
+            serde_json::from_str(all.try_recv().expect("the event").text.as_str()).expect("JSON");
         assert_eq!(first["type"], "event");
         assert_eq!(first["data"]["name"], "gap_up");
         assert_eq!(first["data"]["retracted"], false);
         let second: serde_json::Value =
-            serde_json::from_str(all.try_recv().expect("the retraction").as_str()).expect("JSON");
+            serde_json::from_str(all.try_recv().expect("the retraction").text.as_str())
+                .expect("JSON");
         assert_eq!(second["data"]["bar_revision"], 1);
         assert_eq!(second["data"]["retracted"], true);
         assert!(all.try_recv().is_err(), "the duplicate was delivered");
@@ -706,7 +754,7 @@ mod tests {
     #[tokio::test]
     async fn a_full_outbox_keeps_the_newest_per_series_in_order() {
         let (outbox, mut rx) = Outbox::new(2);
-        let u = |s: &str| Utf8Bytes::from(s.to_string());
+        let u = |s: &str| Frame::from(Utf8Bytes::from(s.to_string()));
         assert_eq!(outbox.offer("a", u("a1")), Offer::Queued);
         assert_eq!(outbox.offer("b", u("b1")), Offer::Queued);
         assert_eq!(outbox.offer("a", u("a2")), Offer::Conflated);
@@ -714,13 +762,19 @@ mod tests {
         assert_eq!(outbox.offer("a", u("a3")), Offer::Conflated);
         assert!(outbox.behind().is_some_and(|(_, series)| series == 2));
         // Room in the queue does not let a newer update overtake the conflated ones.
-        assert_eq!(rx.recv().await.as_ref().map(Utf8Bytes::as_str), Some("a1"));
+        assert_eq!(
+            rx.recv().await.as_ref().map(|f| f.text.as_str()),
+            Some("a1")
+        );
         assert_eq!(outbox.offer("b", u("b2")), Offer::Conflated);
-        assert_eq!(rx.recv().await.as_ref().map(Utf8Bytes::as_str), Some("b1"));
+        assert_eq!(
+            rx.recv().await.as_ref().map(|f| f.text.as_str()),
+            Some("b1")
+        );
         let taken: Vec<String> = outbox
             .take_conflated()
             .iter()
-            .map(|m| m.as_str().to_string())
+            .map(|m| m.text.as_str().to_string())
             .collect();
         assert_eq!(taken, ["a3", "c1", "b2"]);
         assert!(outbox.behind().is_none());

@@ -30,7 +30,7 @@
 //! false and `problems` says which partitions and from where the replay started instead.
 
 use crate::hub::{
-    Channel, Channels, FANOUT_TOPICS, Hub, Outbox, Positions, classify, partition_key,
+    Channel, Channels, FANOUT_TOPICS, Frame, Hub, Outbox, Positions, classify, partition_key,
 };
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use finstream_bus::{Bus, StartFrom};
@@ -119,7 +119,7 @@ pub async fn serve(
         heartbeat.tick().await;
         loop {
             // Queued updates are older than conflated ones: they go first.
-            let batch: Vec<Utf8Bytes> = match rx.try_recv() {
+            let batch: Vec<Frame> = match rx.try_recv() {
                 Ok(m) => vec![m],
                 Err(mpsc::error::TryRecvError::Disconnected) => break,
                 Err(mpsc::error::TryRecvError::Empty) => outbox.take_conflated(),
@@ -186,9 +186,12 @@ pub async fn serve(
             Some(Ok(Message::Text(t))) => t,
             Some(Ok(Message::Binary(_))) => {
                 let _ = outbox
-                    .send(error_frame(
-                        "binary frames are not supported on /v1/stream: send JSON text",
-                    ))
+                    .send(
+                        error_frame(
+                            "binary frames are not supported on /v1/stream: send JSON text",
+                        )
+                        .into(),
+                    )
                     .await;
                 continue;
             }
@@ -235,7 +238,7 @@ pub async fn serve(
                             match resume {
                                 None => frame,
                                 Some(from) => {
-                                    if !outbox.send(frame).await {
+                                    if !outbox.send(frame.into()).await {
                                         break;
                                     }
                                     let done = log
@@ -260,7 +263,7 @@ pub async fn serve(
                 }
             },
         };
-        if !outbox.send(reply).await {
+        if !outbox.send(reply.into()).await {
             break;
         }
     }
@@ -276,10 +279,14 @@ type Sink = futures::stream::SplitSink<WebSocket, Message>;
 
 /// Writes one frame. A client that takes longer than `limit` to accept it has stopped
 /// reading: it is told why (if it reads again within seconds) and dropped.
-async fn write(sink: &mut Sink, text: Utf8Bytes, limit: Duration) -> bool {
-    match tokio::time::timeout(limit, sink.send(Message::Text(text))).await {
+async fn write(sink: &mut Sink, frame: Frame, limit: Duration) -> bool {
+    match tokio::time::timeout(limit, sink.send(Message::Text(frame.text))).await {
         Ok(Ok(())) => {
             metrics::counter!("finstream_gateway_messages_out_total").increment(1);
+            if frame.event_nanos > 0 {
+                let seconds = (finstream_schemas::now_nanos() - frame.event_nanos) as f64 / 1e9;
+                metrics::histogram!("finstream_gateway_fanout_seconds").record(seconds.max(0.0));
+            }
             true
         }
         Ok(Err(_)) => false,
@@ -511,7 +518,8 @@ impl Log {
                 let Some(json) = update.render(record) else {
                     continue;
                 };
-                if !outbox.send(json).await {
+                // Replayed, not live: not counted in the fan-out latency.
+                if !outbox.send(json.into()).await {
                     return done;
                 }
                 done.sent += 1;

@@ -196,6 +196,10 @@ async fn raw_feeds_and_greeks_come_by_name_and_analytics_by_default() {
     assert_eq!(g["topic"], "analytics.greeks.v1");
     assert_eq!(g["data"]["contract"], "SPY261218C00500000");
     assert_eq!(g["data"]["delta"], 0.52);
+    assert_eq!(
+        g["data"]["strike"], 500.0,
+        "the strike is a number, not Avro bytes"
+    );
 
     let mut got = Vec::new();
     while let Some(v) = next_json(&mut default, Duration::from_secs(2)).await {
