@@ -213,6 +213,10 @@ async fn uploads_become_searchable_and_answers_cite_them() {
     assert!(n["title"].as_str().is_some_and(|t| !t.is_empty()), "{n:#}");
     assert_eq!(docs["memo.md"]["status"], "embedded");
     assert_eq!(docs["memo.md"]["page_count"], 0);
+    assert_eq!(
+        docs["memo.md"]["title"], "Desk memo",
+        "Markdown heading marks dropped"
+    );
 
     // The same bytes again: one document.
     let (status, body) = upload(&client, &base, "again.pdf", nwsc, &[]).await;

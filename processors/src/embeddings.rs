@@ -194,10 +194,8 @@ impl EmbeddingsProcessor {
                 info = pdf.info.clone();
                 clean_pages(&pdf.page_texts())
             }
-            "text/plain" | "text/markdown" => {
-                let text = utf8(bytes)?;
-                clean_pages(&[text])
-            }
+            "text/plain" => clean_pages(&[utf8(bytes)?]),
+            "text/markdown" => clean_pages(&[markdown_headings_as_text(&utf8(bytes)?)]),
             "text/html" => {
                 let text = utf8(bytes)?;
                 let rendered = html2text::from_read(text.as_bytes(), 10_000).map_err(|e| {
@@ -412,6 +410,24 @@ impl EmbeddingsProcessor {
     }
 }
 
+/// Markdown headings as plain lines (`## Outlook` becomes `Outlook`), so that neither
+/// titles nor chunks carry the markup.
+fn markdown_headings_as_text(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let t = line.trim_start();
+            let rest = t.trim_start_matches('#');
+            let level = t.len() - rest.len();
+            if (1..=6).contains(&level) && (rest.is_empty() || rest.starts_with([' ', '\t'])) {
+                rest.trim()
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn utf8(bytes: Vec<u8>) -> Result<String, DocumentFailure> {
     if bytes.is_empty() {
         return Err(DocumentFailure::new("empty", "the file is empty (0 bytes)"));
@@ -459,5 +475,28 @@ impl Processor for EmbeddingsProcessor {
             out.emit(c)?;
         }
         out.emit(&status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_headings_lose_their_marks_and_hashtags_stay() {
+        let md = "# Desk memo\n\n## Outlook ##\nRates #1 concern; #hashtag stays.\n####### seven\n";
+        assert_eq!(
+            markdown_headings_as_text(md),
+            "Desk memo\n\nOutlook ##\nRates #1 concern; #hashtag stays.\n####### seven"
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_says_where() {
+        let err = utf8(vec![b'o', b'k', 0xff]).expect_err("not UTF-8");
+        assert_eq!(err.code, "not_utf8");
+        assert!(err.message.contains("offset 2"), "{}", err.message);
+        assert_eq!(utf8("\u{FEFF}hi".into()).ok().as_deref(), Some("hi"));
+        assert_eq!(utf8(Vec::new()).expect_err("empty").code, "empty");
     }
 }
