@@ -57,6 +57,13 @@ fn say(bar: &ProgressBar, line: String) {
     bar.suspend(|| println!("{line}"));
 }
 
+/// A bar drawn from `template`, or the default bar if the template does not parse.
+fn style(template: &str) -> ProgressStyle {
+    ProgressStyle::with_template(template)
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+}
+
 /// What `docs add` sends with every file.
 #[derive(Debug, Clone, Default)]
 pub struct AddOptions {
@@ -162,11 +169,7 @@ pub async fn add(conn: &Connection, paths: &[PathBuf], options: &AddOptions) -> 
         .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
         .sum();
     let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} [{bar:30}] {bytes}/{total_bytes} {msg}")
-            .map(|s| s.progress_chars("=> "))
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(style("{spinner} [{bar:30}] {bytes}/{total_bytes} {msg}"));
     let client = reqwest::Client::new();
     let mut ids = Vec::new();
     let mut failures = 0;
@@ -216,11 +219,7 @@ async fn follow(
     within: Duration,
 ) -> anyhow::Result<usize> {
     let bar = ProgressBar::new(ids.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{spinner} processing [{bar:30}] {pos}/{len} {msg}")
-            .map(|s| s.progress_chars("=> "))
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    bar.set_style(style("{spinner} processing [{bar:30}] {pos}/{len} {msg}"));
     let deadline = Instant::now() + within;
     let mut pending: Vec<&(PathBuf, String)> = ids.iter().collect();
     let mut failed = 0;

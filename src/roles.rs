@@ -442,7 +442,10 @@ pub async fn run_all(
         tracing::warn!(reason = %why, "documents are off: no embeddings processor, and /v1/documents, /v1/search and /v1/chat answer 503");
     }
     let (docs, docs_missing) = docs_backend(&config, &data, &embedder);
-    let objects = config.objects.open(&data).ok();
+    // The embeddings processor uses the same model and object store as the gateway.
+    let embedding = docs
+        .as_ref()
+        .map(|d| (Arc::clone(&d.embedder), d.objects.clone()));
     let backends = Backends {
         store: Some(store.clone()),
         sql: Some(config.sql.engine(history.clone())),
@@ -482,7 +485,7 @@ pub async fn run_all(
         shutdown.clone(),
     );
     tasks.spawn(async move { process(&c, &t, "greeks", s).await });
-    if let (Ok(embedder), Some(objects)) = (embedder, objects) {
+    if let Some((embedder, objects)) = embedding {
         let (c, t, s) = (
             config.clone(),
             Transport::share(&transport),

@@ -93,6 +93,30 @@ impl Bus {
         }
     }
 
+    /// [`reader`](Self::reader), retried every second until the bus answers (a broker
+    /// still starting, topics not yet created); `None` if `shutdown` fires first. `who`
+    /// names the reader in the warnings.
+    pub async fn reader_when_ready(
+        &self,
+        topics: &[&str],
+        start: StartFrom,
+        who: &str,
+        shutdown: &tokio_util::sync::CancellationToken,
+    ) -> Option<Consumer> {
+        loop {
+            match self.reader(topics, start).await {
+                Ok(c) => return Some(c),
+                Err(e) => {
+                    tracing::warn!(error = %e, "{who} cannot read its topics yet; retrying");
+                    tokio::select! {
+                        _ = shutdown.cancelled() => return None,
+                        _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    }
+                }
+            }
+        }
+    }
+
     /// The record at one offset of one partition, if it is still there (on a compacted
     /// topic: still the newest of its key). How a processor finds the checkpoint its
     /// committed offset references.

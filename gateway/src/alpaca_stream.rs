@@ -555,17 +555,11 @@ pub async fn run(
     codec: Codec,
     shutdown: CancellationToken,
 ) -> Result<(), BusError> {
-    let mut consumer = loop {
-        match bus.reader(&TOPICS, StartFrom::Latest).await {
-            Ok(c) => break c,
-            Err(e) => {
-                tracing::warn!(error = %e, "the Alpaca stream cannot read its topics yet; retrying");
-                tokio::select! {
-                    _ = shutdown.cancelled() => return Ok(()),
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                }
-            }
-        }
+    let Some(mut consumer) = bus
+        .reader_when_ready(&TOPICS, StartFrom::Latest, "the Alpaca stream", &shutdown)
+        .await
+    else {
+        return Ok(());
     };
     while !shutdown.is_cancelled() {
         let batch = tokio::select! {

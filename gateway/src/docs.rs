@@ -218,20 +218,16 @@ impl FromRef<crate::app::AppState> for DocsState {
 
 /// Keeps the index up to date with `docs.chunks.v1` until shutdown.
 pub async fn index_chunks(docs: Arc<Docs>, bus: Bus, codec: Codec, shutdown: CancellationToken) {
-    let mut consumer = loop {
-        match bus
-            .reader(&[catalog::DOCS_CHUNKS], StartFrom::Earliest)
-            .await
-        {
-            Ok(c) => break c,
-            Err(e) => {
-                tracing::warn!(error = %e, "the vector index cannot read docs.chunks.v1 yet; retrying");
-                tokio::select! {
-                    _ = shutdown.cancelled() => return,
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                }
-            }
-        }
+    let Some(mut consumer) = bus
+        .reader_when_ready(
+            &[catalog::DOCS_CHUNKS],
+            StartFrom::Earliest,
+            "the vector index",
+            &shutdown,
+        )
+        .await
+    else {
+        return;
     };
     while !shutdown.is_cancelled() {
         let batch = tokio::select! {
@@ -545,26 +541,7 @@ pub async fn upload(
         submitted_by: caller(identity.as_ref().map(|e| &e.0)),
         event_time: now_nanos(),
     };
-    let queued = DocumentStatus {
-        id: format!("{id}/queued"),
-        document_id: id.clone(),
-        stage: DocumentStage::Queued,
-        filename: ingest.filename.clone(),
-        media_type: ingest.media_type.clone(),
-        size_bytes: size,
-        title: ingest.title.clone(),
-        author: None,
-        tickers: ingest.tickers.clone(),
-        tags: ingest.tags.clone(),
-        page_count: 0,
-        little_text_pages: Vec::new(),
-        chunk_count: 0,
-        error_code: None,
-        error: None,
-        submitted_by: ingest.submitted_by.clone(),
-        submitted_time: ingest.event_time,
-        event_time: ingest.event_time,
-    };
+    let queued = DocumentStatus::of_ingest(&ingest, DocumentStage::Queued, ingest.event_time);
     let records = [
         OutRecord::event(&docs.codec, &queued),
         OutRecord::event(&docs.codec, &ingest),

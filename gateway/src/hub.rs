@@ -463,7 +463,7 @@ impl Hub {
                 conflation_key,
                 Frame {
                     text: json.clone(),
-                    event_nanos: update.event_nanos(),
+                    event_nanos: update.event.event_time(),
                 },
             ) {
                 Offer::Queued => {
@@ -495,19 +495,6 @@ pub struct Update {
 }
 
 impl Update {
-    /// The event time of the update's event.
-    pub fn event_nanos(&self) -> i64 {
-        match &self.event {
-            Event::Trade(e) => e.event_time,
-            Event::Quote(e) => e.event_time,
-            Event::Bar(e) => e.event_time,
-            Event::IndicatorUpdate(e) => e.event_time,
-            Event::GreeksUpdate(e) => e.event_time,
-            Event::MarketEvent(e) => e.event_time,
-            _ => 0,
-        }
-    }
-
     /// The frame: `{"type","symbol","topic","partition","offset","data"}`.
     pub fn render(&self, record: &Record) -> Option<Utf8Bytes> {
         let (kind, symbol) = (self.kind, self.symbol.as_str());
@@ -625,17 +612,11 @@ pub async fn run(
 ) -> Result<(), BusError> {
     // A group-less reader of every partition: each gateway process sees every update, and
     // needs no group coordinator to start.
-    let mut consumer = loop {
-        match bus.reader(&FANOUT_TOPICS, StartFrom::Latest).await {
-            Ok(c) => break c,
-            Err(e) => {
-                tracing::warn!(error = %e, "fan-out cannot read its topics yet; retrying");
-                tokio::select! {
-                    _ = shutdown.cancelled() => return Ok(()),
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                }
-            }
-        }
+    let Some(mut consumer) = bus
+        .reader_when_ready(&FANOUT_TOPICS, StartFrom::Latest, "fan-out", &shutdown)
+        .await
+    else {
+        return Ok(());
     };
     // Start each partition exactly at the log's end as the hub records it, so that the
     // positions subscribers are given hold from the first record on.

@@ -17,7 +17,7 @@
 use finstream_analytics::text::chunk::{ChunkConfig, chunk_with_header, embedding_input};
 use finstream_analytics::text::clean::{CleanText, clean_pages};
 use finstream_analytics::text::embed::Embedder;
-use finstream_analytics::text::metadata::{FileInfo, extract_metadata};
+use finstream_analytics::text::metadata::{FileInfo, context_header, extract_metadata};
 use finstream_analytics::text::pdf::{PageStatus, PdfLimits, extract_pdf_within};
 use finstream_bus::Producer;
 use finstream_bus::record::OutRecord;
@@ -121,28 +121,9 @@ impl std::fmt::Debug for EmbeddingsProcessor {
     }
 }
 
-/// The status event of `doc` at `stage`, with what the ingest request says.
-pub fn status_of(doc: &DocumentIngest, stage: DocumentStage) -> DocumentStatus {
-    DocumentStatus {
-        id: format!("{}/{}", doc.id, stage.as_str()),
-        document_id: doc.id.clone(),
-        stage,
-        filename: doc.filename.clone(),
-        media_type: doc.media_type.clone(),
-        size_bytes: doc.size_bytes,
-        title: doc.title.clone(),
-        author: None,
-        tickers: doc.tickers.clone(),
-        tags: doc.tags.clone(),
-        page_count: 0,
-        little_text_pages: Vec::new(),
-        chunk_count: 0,
-        error_code: None,
-        error: None,
-        submitted_by: doc.submitted_by.clone(),
-        submitted_time: doc.event_time,
-        event_time: now_nanos(),
-    }
+/// The status event of `doc` at `stage`, now.
+fn status_of(doc: &DocumentIngest, stage: DocumentStage) -> DocumentStatus {
+    DocumentStatus::of_ingest(doc, stage, now_nanos())
 }
 
 impl EmbeddingsProcessor {
@@ -231,25 +212,8 @@ impl EmbeddingsProcessor {
             .clone()
             .filter(|t| !t.trim().is_empty())
             .or(metadata.title.clone());
-        let header = match (&title, tickers.is_empty()) {
-            (Some(t), true) => t.clone(),
-            (Some(t), false) => format!(
-                "{t} ({})",
-                tickers
-                    .iter()
-                    .take(3)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-            (None, false) => tickers
-                .iter()
-                .take(3)
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", "),
-            (None, true) => String::new(),
-        };
+        let top: Vec<&str> = tickers.iter().take(3).map(String::as_str).collect();
+        let header = context_header(title.as_deref(), &top);
         let chunks = chunk_with_header(
             &clean,
             self.embedder.as_ref(),

@@ -293,6 +293,37 @@ pub struct DocumentStatus {
     pub event_time: TimestampNanos,
 }
 
+impl DocumentStatus {
+    /// The status of the document `doc` asks to ingest, at `stage` and `event_time`, with
+    /// what the request says of it; the processor fills in what it finds.
+    pub fn of_ingest(
+        doc: &DocumentIngest,
+        stage: DocumentStage,
+        event_time: TimestampNanos,
+    ) -> Self {
+        Self {
+            id: format!("{}/{}", doc.id, stage.as_str()),
+            document_id: doc.id.clone(),
+            stage,
+            filename: doc.filename.clone(),
+            media_type: doc.media_type.clone(),
+            size_bytes: doc.size_bytes,
+            title: doc.title.clone(),
+            author: None,
+            tickers: doc.tickers.clone(),
+            tags: doc.tags.clone(),
+            page_count: 0,
+            little_text_pages: Vec::new(),
+            chunk_count: 0,
+            error_code: None,
+            error: None,
+            submitted_by: doc.submitted_by.clone(),
+            submitted_time: doc.event_time,
+            event_time,
+        }
+    }
+}
+
 /// Class of a dead-lettered event's failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]

@@ -97,6 +97,25 @@ pub enum Event {
 }
 
 impl Event {
+    /// The event's own time, nanoseconds since the Unix epoch, UTC.
+    pub fn event_time(&self) -> TimestampNanos {
+        match self {
+            Event::Trade(e) => e.event_time,
+            Event::Quote(e) => e.event_time,
+            Event::Bar(e) => e.event_time,
+            Event::OptionQuote(e) => e.event_time,
+            Event::IndicatorUpdate(e) => e.event_time,
+            Event::GreeksUpdate(e) => e.event_time,
+            Event::MarketEvent(e) => e.event_time,
+            Event::ChatMessage(e) => e.event_time,
+            Event::DocumentIngest(e) => e.event_time,
+            Event::DocumentChunk(e) => e.event_time,
+            Event::DocumentStatus(e) => e.event_time,
+            Event::DeadLetter(e) => e.event_time,
+            Event::ProcessorCheckpoint(e) => e.event_time,
+        }
+    }
+
     pub fn kind(&self) -> EventKind {
         match self {
             Event::Trade(_) => EventKind::Trade,

@@ -153,8 +153,8 @@ impl Objects {
         if relative.starts_with("..") || relative.starts_with('/') || relative.is_empty() {
             return Err(foreign());
         }
-        let decoded = percent_decode(&relative);
-        StorePath::parse(&decoded).map_err(|_| foreign())
+        let decoded = percent_encoding::percent_decode_str(&relative).decode_utf8_lossy();
+        StorePath::parse(decoded.as_ref()).map_err(|_| foreign())
     }
 
     /// The bytes at `location`, refused when larger than `max_bytes`.
@@ -181,28 +181,6 @@ impl Objects {
             .await
             .map_err(StorageError::object_store)
     }
-}
-
-/// Undoes the URL's percent-encoding of a relative path (keys are hex and slashes, but
-/// a configured prefix may hold anything).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%'
-            && i + 3 <= bytes.len()
-            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
-        {
-            out.push((hi * 16 + lo) as u8);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 #[cfg(test)]

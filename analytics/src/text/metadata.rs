@@ -90,6 +90,17 @@ static AUTHOR_LINE: LazyLock<Regex> = LazyLock::new(|| {
         .expect("static regex")
 });
 
+/// A document's context line from a title and tickers: "Title (A, B)", the title, the
+/// tickers, or nothing.
+pub fn context_header(title: Option<&str>, tickers: &[&str]) -> String {
+    match (title, tickers.is_empty()) {
+        (Some(title), true) => title.to_string(),
+        (Some(title), false) => format!("{title} ({})", tickers.join(", ")),
+        (None, false) => tickers.join(", "),
+        (None, true) => String::new(),
+    }
+}
+
 /// Metadata of a cleaned document. `is_symbol` says whether an upper-case word is a symbol
 /// the caller trades or follows (pass `|_| false` to rely on the text's own marks).
 pub fn extract_metadata(
@@ -124,12 +135,7 @@ impl Metadata {
             .take(3)
             .map(|t| t.symbol.as_str())
             .collect();
-        match (&self.title, tickers.is_empty()) {
-            (Some(title), true) => title.clone(),
-            (Some(title), false) => format!("{title} ({})", tickers.join(", ")),
-            (None, false) => tickers.join(", "),
-            (None, true) => String::new(),
-        }
+        context_header(self.title.as_deref(), &tickers)
     }
 }
 

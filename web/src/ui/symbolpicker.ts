@@ -5,6 +5,27 @@ import { h } from "./dom";
 
 let pickers = 0;
 
+/// The submit handler of a symbol form: the field's text normalized, or an error shown
+/// beside it; after a pick the field keeps the symbol or is cleared.
+export function symbolSubmit(
+  input: HTMLInputElement,
+  error: HTMLElement,
+  onPick: (symbol: string) => void,
+  after: "keep" | "clear",
+): (e: Event) => void {
+  return (e) => {
+    e.preventDefault();
+    const symbol = normalizeSymbol(input.value);
+    if (!symbol) {
+      error.textContent = "use letters, digits, '.', '-' or '/'";
+      return;
+    }
+    error.textContent = "";
+    input.value = after === "keep" ? symbol : "";
+    onPick(symbol);
+  };
+}
+
 export function symbolPicker(
   current: string,
   suggestions: readonly string[],
@@ -28,19 +49,7 @@ export function symbolPicker(
     "form",
     {
       class: "symbol-picker",
-      on: {
-        submit: (e) => {
-          e.preventDefault();
-          const symbol = normalizeSymbol(input.value);
-          if (!symbol) {
-            error.textContent = "use letters, digits, '.', '-' or '/'";
-            return;
-          }
-          error.textContent = "";
-          input.value = symbol;
-          onPick(symbol);
-        },
-      },
+      on: { submit: symbolSubmit(input, error, onPick, "keep") },
     },
     h("label", {}, h("span", { class: "visually-hidden" }, label), input),
     h("datalist", { id: listId }, ...suggestions.map((s) => h("option", { value: s }))),

@@ -8,13 +8,14 @@
 import { ApiError, fetchBars, fetchSnapshot } from "../api/rest";
 import type { StreamClient } from "../api/stream";
 import type { BarOut, StreamUpdate } from "../api/types";
-import { loadWatchlist, normalizeSymbol, saveWatchlist } from "../market/symbols";
+import { loadWatchlist, saveWatchlist } from "../market/symbols";
 import { SymbolTicker, type BarPoint } from "../market/ticker";
 import { nanosToSeconds, rfc3339ToSeconds, secondsToRfc3339, utcDayStart } from "../market/time";
 import { href, navigate } from "../router";
 import { h, replace, setFlashing } from "../ui/dom";
 import { compact, percent, price, signed } from "../ui/format";
 import { sparkline } from "../ui/sparkline";
+import { symbolSubmit } from "../ui/symbolpicker";
 import type { AppContext, View } from "./view";
 
 /** Minute bars published before the stream subscription may reach the store this late. */
@@ -187,19 +188,7 @@ export class WatchlistView implements View {
       "form",
       {
         class: "toolbar",
-        on: {
-          submit: (e) => {
-            e.preventDefault();
-            const symbol = normalizeSymbol(input.value);
-            if (!symbol) {
-              error.textContent = "use letters, digits, '.', '-' or '/'";
-              return;
-            }
-            error.textContent = "";
-            input.value = "";
-            this.model.add(symbol);
-          },
-        },
+        on: { submit: symbolSubmit(input, error, (symbol) => this.model.add(symbol), "clear") },
       },
       input,
       h("button", { type: "submit" }, "Add"),
