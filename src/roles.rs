@@ -7,6 +7,7 @@ use finstream_bus::runner::{self, RunnerConfig};
 use finstream_bus::schema_registry::SchemaRegistryClient;
 use finstream_bus::{Bus, kafka};
 use finstream_gateway::auth::RateLimiter;
+use finstream_gateway::chat::signals::Signals;
 use finstream_gateway::docs::DocsBackend;
 use finstream_gateway::{Application, Backends};
 use finstream_processors::ProcessorName;
@@ -376,12 +377,14 @@ pub async fn gateway(
 /// gateway still serves the stream, and those endpoints answer 503 saying why.
 async fn gateway_backends(config: &Config, transport: &Transport) -> anyhow::Result<Backends> {
     let limiter = limiter(config).await?;
+    let signals = signals(config).await?;
     let data = match DataDir::open(&config.data.dir) {
         Ok(d) => d,
         Err(e) => {
             tracing::warn!(error = %e, "no data directory: REST endpoints that read the store or the history answer 503");
             return Ok(Backends {
                 limiter,
+                signals,
                 docs_missing: Some(format!("documents need a data directory: {e}")),
                 ..Backends::default()
             });
@@ -408,7 +411,29 @@ async fn gateway_backends(config: &Config, transport: &Transport) -> anyhow::Res
         limiter,
         docs,
         docs_missing,
+        signals,
+        objects: attachments(config, &data),
     })
+}
+
+/// Where chat keeps membership, presence and signals: Redis when `redis.url` is set
+/// (shared by every gateway), else in this process.
+async fn signals(config: &Config) -> anyhow::Result<Signals> {
+    match &config.redis.url {
+        Some(url) => Signals::redis(url).await.map_err(anyhow::Error::msg),
+        None => Ok(Signals::memory()),
+    }
+}
+
+/// The object store for chat attachments (the one documents use).
+fn attachments(config: &Config, data: &DataDir) -> Option<finstream_storage::Objects> {
+    match config.objects.open(data) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            tracing::warn!(error = %e, "no object store: chat attachments answer 503");
+            None
+        }
+    }
 }
 
 /// Where rate limits are counted: Redis when `redis.url` is set (shared by every
@@ -452,6 +477,8 @@ pub async fn run_all(
         limiter: limiter(&config).await?,
         docs,
         docs_missing,
+        signals: signals(&config).await?,
+        objects: attachments(&config, &data),
     };
     // A local demo: no credentials needed unless configured.
     config.gateway.auth.required.get_or_insert(false);

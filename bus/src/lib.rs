@@ -117,6 +117,41 @@ impl Bus {
         }
     }
 
+    /// Follows `topics` with a [`reader_when_ready`](Self::reader_when_ready) from
+    /// `start`, handing each non-empty batch (at most `max` records) to `handle`, until
+    /// `shutdown`; a failed poll is logged and retried. How a gateway keeps a per-process
+    /// index (vectors, chat search) up to date with a topic.
+    pub async fn follow<F, Fut>(
+        &self,
+        topics: &[&str],
+        start: StartFrom,
+        who: &str,
+        max: usize,
+        shutdown: &tokio_util::sync::CancellationToken,
+        mut handle: F,
+    ) where
+        F: FnMut(Vec<Record>) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
+        let Some(mut reader) = self.reader_when_ready(topics, start, who, shutdown).await else {
+            return;
+        };
+        while !shutdown.is_cancelled() {
+            let batch = tokio::select! {
+                _ = shutdown.cancelled() => break,
+                b = reader.poll_batch(max, Duration::from_millis(200)) => b,
+            };
+            match batch {
+                Ok(b) if b.is_empty() => {}
+                Ok(b) => handle(b).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "{who} failed to read {topics:?}; retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+            }
+        }
+    }
+
     /// The record at one offset of one partition, if it is still there (on a compacted
     /// topic: still the newest of its key). How a processor finds the checkpoint its
     /// committed offset references.

@@ -3,6 +3,7 @@
 
 use crate::alpaca_stream::{self, AlpacaHub};
 use crate::auth::{self, Auth, AuthConfig, LimitsConfig, RateLimiter};
+use crate::chat::{self, Chat, ChatConfig, ChatParts, ChatState, signals::Signals};
 use crate::docs::{self, Docs, DocsBackend, DocsState};
 use crate::error::ApiError;
 use crate::hub::{self, Hub};
@@ -14,7 +15,7 @@ use axum::extract::{ConnectInfo, FromRef, Path, State, WebSocketUpgrade};
 use axum::http::HeaderMap;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use finstream_bus::Bus;
 use finstream_schemas::Codec;
@@ -59,6 +60,8 @@ pub struct GatewayConfig {
     /// Folder of the web app's built files (`web/dist`, made by `npm run build` in `web/`),
     /// served at `/`; when it has no `index.html`, `/` serves the built-in page.
     pub web_dir: PathBuf,
+    /// Chat rooms: message limits, masking, presence, the assistant.
+    pub chat: ChatConfig,
 }
 
 impl Default for GatewayConfig {
@@ -73,6 +76,7 @@ impl Default for GatewayConfig {
             auth: AuthConfig::default(),
             limits: LimitsConfig::default(),
             web_dir: PathBuf::from("web/dist"),
+            chat: ChatConfig::default(),
         }
     }
 }
@@ -89,6 +93,10 @@ pub struct Backends {
     pub docs: Option<DocsBackend>,
     /// Why `docs` is `None`, for the 503 its endpoints answer.
     pub docs_missing: Option<String>,
+    /// Chat membership, presence and signals: Redis (shared by gateways) or this process.
+    pub signals: Signals,
+    /// Where chat attachments go (the documents' object store).
+    pub objects: Option<finstream_storage::Objects>,
 }
 
 #[derive(Clone)]
@@ -105,6 +113,7 @@ pub(crate) struct AppState {
     metrics: Option<PrometheusHandle>,
     shutdown: CancellationToken,
     pub(crate) docs: DocsState,
+    pub(crate) chat: ChatState,
 }
 
 /// A bound, not yet serving gateway.
@@ -112,6 +121,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     docs: Option<Arc<Docs>>,
+    chat: Option<Arc<Chat>>,
     hub: Arc<Hub>,
     alpaca: Arc<AlpacaHub>,
     bus: Bus,
@@ -175,15 +185,34 @@ impl Application {
         if let Err(why) = &docs {
             tracing::warn!(reason = %why, "documents, search and answers are unavailable");
         }
+        let store = Store {
+            hot: backends.store,
+            page_max: config.page_max,
+        };
+        let docs_state = DocsState(docs.clone());
+        let chat = Chat::new(ChatParts {
+            config: config.chat.clone(),
+            bus: bus.clone(),
+            codec: codec.clone(),
+            signals: backends.signals,
+            hub: Arc::clone(&hub),
+            store: store.clone(),
+            docs: docs_state.clone(),
+            limiter: backends.limiter.clone(),
+            objects: backends.objects,
+            open: !auth.required(),
+        })
+        .map(Arc::new);
+        if let Err(why) = &chat {
+            tracing::warn!(reason = %why, "chat is unavailable");
+        }
+        let attachment_limit = config.chat.max_attachment_mib.max(1).saturating_add(1) << 20;
         let state = AppState {
             hub: Arc::clone(&hub),
             alpaca: Arc::clone(&alpaca),
             bus: bus.clone(),
             auth: Arc::clone(&auth),
-            store: Store {
-                hot: backends.store,
-                page_max: config.page_max,
-            },
+            store,
             sql: Sql(backends.sql),
             log: Log {
                 bus: bus.clone(),
@@ -198,7 +227,8 @@ impl Application {
             },
             metrics,
             shutdown: shutdown.clone(),
-            docs: DocsState(docs.clone()),
+            docs: docs_state,
+            chat: ChatState(chat.clone()),
         };
         let web_index = config.web_dir.join("index.html");
         let router = Router::new();
@@ -228,8 +258,39 @@ impl Application {
             )
             .route("/v1/documents/{id}", get(docs::one))
             .route("/v1/search", get(docs::search))
-            .route("/v1/chat", post(docs::answer))
-            .route("/chat", post(docs::answer))
+            .route("/v1/chat", get(chat_upgrade).post(docs::answer))
+            .route("/chat", get(chat_upgrade).post(docs::answer))
+            .route("/v1/chat/rooms", get(chat::rooms))
+            .route("/v1/chat/search", get(chat::search_messages))
+            .route("/v1/chat/me", delete(chat::erase_me))
+            .route("/v1/chat/rooms/{room}/join", post(chat::join))
+            .route("/v1/chat/rooms/{room}/leave", post(chat::leave))
+            .route("/v1/chat/rooms/{room}/presence", get(chat::presence))
+            .route(
+                "/v1/chat/rooms/{room}/messages",
+                get(chat::history).post(chat::send),
+            )
+            .route(
+                "/v1/chat/rooms/{room}/messages/{id}",
+                axum::routing::patch(chat::edit).delete(chat::delete),
+            )
+            .route(
+                "/v1/chat/rooms/{room}/messages/{id}/reactions",
+                post(chat::react),
+            )
+            .route("/v1/chat/rooms/{room}/typing", post(chat::typing))
+            .route("/v1/chat/rooms/{room}/read", put(chat::read))
+            .route("/v1/chat/rooms/{room}/export", get(chat::export))
+            .route(
+                "/v1/chat/rooms/{room}/attachments",
+                post(chat::attach).layer(DefaultBodyLimit::max(
+                    usize::try_from(attachment_limit).unwrap_or(usize::MAX),
+                )),
+            )
+            .route(
+                "/v1/chat/rooms/{room}/attachments/{sha256}",
+                get(chat::attachment),
+            )
             .route_layer(axum::middleware::from_fn(http_metrics))
             .fallback(not_found)
             .layer(axum::middleware::from_fn_with_state(auth, auth::guard))
@@ -244,6 +305,7 @@ impl Application {
             listener,
             router,
             docs: docs.ok(),
+            chat: chat.ok(),
             hub,
             alpaca,
             bus,
@@ -278,6 +340,14 @@ impl Application {
         if let Some(docs) = &self.docs {
             tokio::spawn(docs::index_chunks(
                 Arc::clone(docs),
+                self.bus.clone(),
+                self.codec.clone(),
+                self.shutdown.clone(),
+            ));
+        }
+        if let Some(chat) = &self.chat {
+            tokio::spawn(chat::run(
+                Arc::clone(chat),
                 self.bus.clone(),
                 self.codec.clone(),
                 self.shutdown.clone(),
@@ -413,6 +483,49 @@ async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> 
         .max_message_size(64 * 1024)
         .on_upgrade(move |socket| {
             stream::serve(socket, state.hub, state.log, state.limits, state.shutdown)
+        })
+}
+
+/// `/v1/chat` and `/chat` as a WebSocket (a POST there is a question for the documents).
+async fn chat_upgrade(
+    State(state): State<AppState>,
+    identity: Option<axum::Extension<auth::Identity>>,
+    axum::extract::Query(query): axum::extract::Query<std::collections::HashMap<String, String>>,
+    ws: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    let ws = match ws {
+        Ok(ws) => ws,
+        Err(e) => {
+            return ApiError::BadRequest(format!(
+                "GET /v1/chat is the chat WebSocket: connect with a WebSocket client ({e}); POST /v1/chat asks the documents a question"
+            ))
+            .into_response();
+        }
+    };
+    let chat = match state.chat.get() {
+        Ok(c) => Arc::clone(c),
+        Err(e) => return e.into_response(),
+    };
+    let caller = match chat.caller(
+        identity.as_ref().map(|e| &e.0),
+        query.get("user").map(String::as_str),
+    ) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(256 * 1024)
+        .on_upgrade(move |socket| {
+            chat::ws::serve(
+                socket,
+                chat,
+                state.hub,
+                state.log,
+                state.limits,
+                caller,
+                state.shutdown,
+            )
         })
 }
 

@@ -147,7 +147,7 @@ impl std::fmt::Debug for Docs {
 pub struct DocsState(pub Result<Arc<Docs>, String>);
 
 impl DocsState {
-    fn get(&self) -> Result<&Arc<Docs>, ApiError> {
+    pub(crate) fn get(&self) -> Result<&Arc<Docs>, ApiError> {
         self.0
             .as_ref()
             .map_err(|why| ApiError::Unavailable(why.clone()))
@@ -218,33 +218,20 @@ impl FromRef<crate::app::AppState> for DocsState {
 
 /// Keeps the index up to date with `docs.chunks.v1` until shutdown.
 pub async fn index_chunks(docs: Arc<Docs>, bus: Bus, codec: Codec, shutdown: CancellationToken) {
-    let Some(mut consumer) = bus
-        .reader_when_ready(
-            &[catalog::DOCS_CHUNKS],
-            StartFrom::Earliest,
-            "the vector index",
-            &shutdown,
-        )
-        .await
-    else {
-        return;
-    };
-    while !shutdown.is_cancelled() {
-        let batch = tokio::select! {
-            _ = shutdown.cancelled() => break,
-            b = consumer.poll_batch(2_000, Duration::from_millis(200)) => b,
-        };
-        let batch = match batch {
-            Ok(b) => b,
-            Err(e) => {
-                tracing::warn!(error = %e, "reading docs.chunks.v1 failed; retrying");
-                tokio::time::sleep(Duration::from_millis(500)).await;
-                continue;
-            }
-        };
-        if batch.is_empty() {
-            continue;
-        }
+    let topics = [catalog::DOCS_CHUNKS];
+    bus.follow(
+        &topics,
+        StartFrom::Earliest,
+        "the vector index",
+        2_000,
+        &shutdown,
+        |batch| index_batch(Arc::clone(&docs), &codec, batch),
+    )
+    .await;
+}
+
+async fn index_batch(docs: Arc<Docs>, codec: &Codec, batch: Vec<finstream_bus::Record>) {
+    {
         let mut items = Vec::with_capacity(batch.len());
         for record in &batch {
             match codec.decode_event(finstream_schemas::EventKind::DocumentChunk, &record.payload) {
@@ -510,6 +497,59 @@ pub async fn upload(
             "{bad:?} is not a ticker symbol"
         )));
     }
+    let (status, out) = ingest(
+        docs,
+        &store,
+        Upload {
+            filename,
+            media_type,
+            bytes,
+            title,
+            tickers,
+            tags,
+            submitted_by: caller(identity.as_ref().map(|e| &e.0)),
+        },
+    )
+    .await?;
+    Ok((status, Json(out)).into_response())
+}
+
+/// A document to ingest.
+#[derive(Debug)]
+pub(crate) struct Upload {
+    pub filename: String,
+    pub media_type: &'static str,
+    pub bytes: bytes::Bytes,
+    pub title: Option<String>,
+    pub tickers: Vec<String>,
+    pub tags: Vec<String>,
+    pub submitted_by: String,
+}
+
+/// Whether ingest reads this media type.
+pub(crate) fn ingestible(media_type: &str) -> bool {
+    matches!(
+        media_type,
+        "application/pdf" | "text/plain" | "text/markdown" | "text/html"
+    )
+}
+
+/// Stores the bytes and queues them for the embeddings processor (or finds the same
+/// bytes ingested before): 202 or 200 with the document.
+pub(crate) async fn ingest(
+    docs: &Docs,
+    store: &Store,
+    upload: Upload,
+) -> Result<(StatusCode, UploadOut), ApiError> {
+    let Upload {
+        filename,
+        media_type,
+        bytes,
+        title,
+        tickers,
+        tags,
+        submitted_by,
+    } = upload;
     let size = bytes.len() as i64;
     let (sha, location) = docs.objects.put(bytes).await.map_err(|e| {
         ApiError::Unavailable(format!("the object store did not take the file: {e}"))
@@ -521,12 +561,11 @@ pub async fn upload(
     {
         return Ok((
             StatusCode::OK,
-            Json(UploadOut {
+            UploadOut {
                 duplicate: true,
                 document: DocumentOut::from(&existing),
-            }),
-        )
-            .into_response());
+            },
+        ));
     }
     let ingest = DocumentIngest {
         id: id.clone(),
@@ -538,7 +577,7 @@ pub async fn upload(
         title,
         tickers,
         tags,
-        submitted_by: caller(identity.as_ref().map(|e| &e.0)),
+        submitted_by,
         event_time: now_nanos(),
     };
     let queued = DocumentStatus::of_ingest(&ingest, DocumentStage::Queued, ingest.event_time);
@@ -556,12 +595,11 @@ pub async fn upload(
     tracing::info!(document = %id, filename = %ingest.filename, bytes = size, "document queued");
     Ok((
         StatusCode::ACCEPTED,
-        Json(UploadOut {
+        UploadOut {
             duplicate: false,
             document: DocumentOut::from(&queued),
-        }),
-    )
-        .into_response())
+        },
+    ))
 }
 
 /// Every document with its status, newest first.
@@ -999,6 +1037,20 @@ async fn gather(
     }
     let market = market_context(store, symbols, &q).await;
     Ok((q, qv, sources, market))
+}
+
+/// Answers `message` (a room's question to the assistant): the pieces go to `pieces` as
+/// they come.
+pub(crate) async fn ask(
+    docs: &Docs,
+    store: &Store,
+    message: String,
+    context: serde_json::Value,
+    pieces: Option<&tokio::sync::mpsc::Sender<String>>,
+) -> Result<AnswerOut, ApiError> {
+    let req = AnswerRequest { message, context };
+    let (q, qv, sources, market) = gather(docs, store, &req).await?;
+    answer_whole(docs, &q, &qv, sources, market, pieces).await
 }
 
 async fn answer_whole(

@@ -41,6 +41,10 @@ pub enum Channel {
     Greeks,
     /// Candlestick patterns and movements (`analytics.events.v1`).
     Events,
+    /// A chat room's messages (`chat.messages.v1`) and signals (presence, typing, read
+    /// markers, the assistant's pieces), for `/v1/chat` connections only: not one of
+    /// [`Channel::ALL`], so `/v1/stream` cannot ask for it.
+    Chat,
 }
 
 impl Channel {
@@ -65,6 +69,7 @@ impl Channel {
             Channel::Indicators => "indicators",
             Channel::Greeks => "greeks",
             Channel::Events => "events",
+            Channel::Chat => "chat",
         }
     }
 
@@ -74,14 +79,21 @@ impl Channel {
 }
 
 /// The topics the fan-out reads, one per channel.
-pub const FANOUT_TOPICS: [&str; 6] = [
+pub const FANOUT_TOPICS: [&str; 7] = [
     catalog::TRADES,
     catalog::QUOTES,
     catalog::BARS,
     catalog::INDICATORS,
     catalog::GREEKS,
     catalog::EVENTS,
+    catalog::CHAT_MESSAGES,
 ];
+
+/// The hub key of a chat room's members: rooms and symbols share the hub's map, and a
+/// symbol never contains `#`.
+pub fn room_key(room: &str) -> String {
+    format!("#{room}")
+}
 
 /// A set of channels, as a bitmask.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -339,6 +351,17 @@ pub struct Hub {
 }
 
 #[derive(Serialize)]
+struct ChatEnvelope<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    room: &'a str,
+    topic: &'a str,
+    partition: i32,
+    offset: i64,
+    data: crate::chat::MessageOut,
+}
+
+#[derive(Serialize)]
 struct Envelope<'a, T: Serialize> {
     #[serde(rename = "type")]
     kind: &'a str,
@@ -401,6 +424,25 @@ impl Hub {
                 }
             }
         }
+    }
+
+    /// Offers a frame that is not on the log (a chat signal: presence, typing, read
+    /// marker, a piece of the assistant's answer) to the local members of a room. Signals
+    /// of one `series` conflate for a slow member.
+    pub fn broadcast(&self, key: &str, series: &str, frame: &Utf8Bytes) -> usize {
+        let subs = self.subscribers.read();
+        let Some(targets) = subs.get(key) else {
+            return 0;
+        };
+        let mut sent = 0;
+        for sub in targets.values() {
+            if sub.channels.contains(Channel::Chat)
+                && sub.outbox.offer(series, Frame::from(frame.clone())) != Offer::Closed
+            {
+                sent += 1;
+            }
+        }
+        sent
     }
 
     pub fn subscriber_count(&self) -> usize {
@@ -510,6 +552,17 @@ impl Update {
                 render(kind, symbol, record, &value)
             }
             Event::MarketEvent(e) => render(kind, symbol, record, e),
+            Event::ChatMessage(m) => {
+                let env = ChatEnvelope {
+                    kind,
+                    room: &m.room,
+                    topic: &record.topic,
+                    partition: record.partition,
+                    offset: record.offset,
+                    data: crate::chat::MessageOut::from(m),
+                };
+                serde_json::to_string(&env).ok().map(Utf8Bytes::from)
+            }
             _ => None,
         }
     }
@@ -535,6 +588,18 @@ pub fn classify(codec: &Codec, record: &Record) -> Option<Update> {
             return None;
         }
     };
+    if let Event::ChatMessage(m) = &event {
+        // Every chat event is its own series: a slow member is owed all of them.
+        let (symbol, series) = (room_key(&m.room), format!("chat:{}", m.id));
+        return Some(Update {
+            channel: Channel::Chat,
+            symbol,
+            series,
+            order: None,
+            kind: "chat",
+            event,
+        });
+    }
     let (channel, symbol, series, order, kind) = match &event {
         Event::Trade(t) => (
             Channel::Trades,

@@ -13,6 +13,9 @@
 //! - [`rest`]: the REST API: finstream's `/v1` (bars, snapshot, options, SQL, analyze),
 //!   Alpaca's market-data paths (`/v2/stocks/...`, `/v1beta1/options/snapshots/...`) from
 //!   the hot store, and the OpenAPI document generated from the handlers.
+//! - [`chat`]: chat rooms over WebSocket and REST: messages on `chat.messages.v1`,
+//!   history from the hot store, presence and signals in Redis, search with tantivy,
+//!   attachments, masking, the assistant.
 //! - [`error`]: the one HTTP error type, `{"code","message"}` with the right status.
 //!
 //! Start with `app.rs`.
@@ -20,6 +23,7 @@
 pub mod alpaca_stream;
 pub mod app;
 pub mod auth;
+pub mod chat;
 pub mod docs;
 pub mod error;
 pub mod hub;

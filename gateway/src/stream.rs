@@ -73,7 +73,7 @@ enum ClientMessage {
     Ping,
 }
 
-fn error_frame(message: &str) -> Utf8Bytes {
+pub(crate) fn error_frame(message: &str) -> Utf8Bytes {
     Utf8Bytes::from(
         serde_json::json!({"type": "error", "code": 400, "message": message}).to_string(),
     )
@@ -107,73 +107,18 @@ pub async fn serve(
     shutdown: CancellationToken,
 ) {
     let conn = hub.connection_id();
-    let (mut sink, mut source) = socket.split();
-    let (outbox, mut rx) = Outbox::new(limits.queue);
+    let (sink, mut source) = socket.split();
+    let (outbox, rx) = Outbox::new(limits.queue);
     metrics::gauge!("finstream_gateway_connections").increment(1.0);
 
-    let writer_shutdown = shutdown.clone();
-    let writer_outbox = Arc::clone(&outbox);
-    let writer = tokio::spawn(async move {
-        let outbox = writer_outbox;
-        let mut heartbeat = tokio::time::interval(limits.heartbeat);
-        heartbeat.tick().await;
-        loop {
-            // Queued updates are older than conflated ones: they go first.
-            let batch: Vec<Frame> = match rx.try_recv() {
-                Ok(m) => vec![m],
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
-                Err(mpsc::error::TryRecvError::Empty) => outbox.take_conflated(),
-            };
-            if batch.is_empty() {
-                tokio::select! {
-                    _ = writer_shutdown.cancelled() => {
-                        let _ = sink.send(Message::Close(Some(CloseFrame { code: 1001, reason: "gateway shutting down".into() }))).await;
-                        break;
-                    }
-                    msg = rx.recv() => match msg {
-                        Some(text) => {
-                            if !write(&mut sink, text, limits.slow_close).await {
-                                break;
-                            }
-                        }
-                        None => break,
-                    },
-                    _ = outbox.wake.notified() => {}
-                    _ = heartbeat.tick() => {
-                        if sink.send(Message::Ping(Default::default())).await.is_err() {
-                            break;
-                        }
-                    }
-                }
-                continue;
-            }
-            if let Some((behind, series)) = outbox.behind()
-                && behind > limits.slow_close
-            {
-                tracing::info!(
-                    connection = conn,
-                    series,
-                    "closing a slow /v1/stream client"
-                );
-                let reason = format!(
-                    "too slow: behind for over {} s (latest values only for {series} series); reconnect",
-                    limits.slow_close.as_secs()
-                );
-                close_slow(&mut sink, reason).await;
-                break;
-            }
-            let mut ok = true;
-            for text in batch {
-                if !write(&mut sink, text, limits.slow_close).await {
-                    ok = false;
-                    break;
-                }
-            }
-            if !ok {
-                break;
-            }
-        }
-    });
+    let writer = spawn_writer(
+        sink,
+        rx,
+        Arc::clone(&outbox),
+        limits,
+        conn,
+        shutdown.clone(),
+    );
 
     let mut symbols: BTreeSet<String> = BTreeSet::new();
     let mut channels = Channels::default_set();
@@ -275,7 +220,77 @@ pub async fn serve(
     metrics::gauge!("finstream_gateway_connections").decrement(1.0);
 }
 
-type Sink = futures::stream::SplitSink<WebSocket, Message>;
+pub(crate) type Sink = futures::stream::SplitSink<WebSocket, Message>;
+
+/// Writes a connection's frames until it closes: queued ones first, then what was
+/// conflated; pings when idle; closes a client behind for longer than `slow_close` with
+/// the reason. Shared by `/v1/stream` and `/v1/chat`.
+pub(crate) fn spawn_writer(
+    mut sink: Sink,
+    mut rx: mpsc::Receiver<Frame>,
+    outbox: Arc<Outbox>,
+    limits: StreamLimits,
+    conn: u64,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let writer_shutdown = shutdown;
+        let mut heartbeat = tokio::time::interval(limits.heartbeat);
+        heartbeat.tick().await;
+        loop {
+            // Queued updates are older than conflated ones: they go first.
+            let batch: Vec<Frame> = match rx.try_recv() {
+                Ok(m) => vec![m],
+                Err(mpsc::error::TryRecvError::Disconnected) => break,
+                Err(mpsc::error::TryRecvError::Empty) => outbox.take_conflated(),
+            };
+            if batch.is_empty() {
+                tokio::select! {
+                    _ = writer_shutdown.cancelled() => {
+                        let _ = sink.send(Message::Close(Some(CloseFrame { code: 1001, reason: "gateway shutting down".into() }))).await;
+                        break;
+                    }
+                    msg = rx.recv() => match msg {
+                        Some(text) => {
+                            if !write(&mut sink, text, limits.slow_close).await {
+                                break;
+                            }
+                        }
+                        None => break,
+                    },
+                    _ = outbox.wake.notified() => {}
+                    _ = heartbeat.tick() => {
+                        if sink.send(Message::Ping(Default::default())).await.is_err() {
+                            break;
+                        }
+                    }
+                }
+                continue;
+            }
+            if let Some((behind, series)) = outbox.behind()
+                && behind > limits.slow_close
+            {
+                tracing::info!(connection = conn, series, "closing a slow WebSocket client");
+                let reason = format!(
+                    "too slow: behind for over {} s (latest values only for {series} series); reconnect",
+                    limits.slow_close.as_secs()
+                );
+                close_slow(&mut sink, reason).await;
+                break;
+            }
+            let mut ok = true;
+            for text in batch {
+                if !write(&mut sink, text, limits.slow_close).await {
+                    ok = false;
+                    break;
+                }
+            }
+            if !ok {
+                break;
+            }
+        }
+    })
+}
 
 /// Writes one frame. A client that takes longer than `limit` to accept it has stopped
 /// reading: it is told why (if it reads again within seconds) and dropped.
@@ -377,13 +392,13 @@ pub struct Log {
 
 /// What a replay did.
 #[derive(Debug, Default)]
-struct Replayed {
+pub(crate) struct Replayed {
     sent: usize,
     problems: Vec<String>,
 }
 
 impl Replayed {
-    fn frame(mut self, lost: usize) -> Utf8Bytes {
+    pub(crate) fn frame(mut self, lost: usize) -> Utf8Bytes {
         if lost > 0 {
             self.problems.push(format!(
                 "{lost} live updates arrived faster than the replay could send and were dropped; resume again from your last offsets"
@@ -404,7 +419,7 @@ impl Replayed {
 impl Log {
     /// Sends the updates of `symbols` and `channels` after `from` through `through` (the
     /// subscription's positions), partition by partition in offset order.
-    async fn replay(
+    pub(crate) async fn replay(
         &self,
         from: &Positions,
         through: &Positions,

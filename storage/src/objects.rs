@@ -160,9 +160,31 @@ impl Objects {
     /// The bytes at `location`, refused when larger than `max_bytes`.
     pub async fn get(&self, location: &str, max_bytes: u64) -> Result<Bytes, StorageError> {
         let path = self.key_in(location)?;
+        self.read(&path, location, max_bytes).await
+    }
+
+    /// The bytes stored under a SHA-256 (lower-case hex), refused when larger than
+    /// `max_bytes`.
+    pub async fn get_by_sha256(&self, sha256: &str, max_bytes: u64) -> Result<Bytes, StorageError> {
+        if sha256.len() != 64 || !sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(StorageError::ObjectStore {
+                message: format!("{sha256:?} is not a SHA-256 in hex"),
+            });
+        }
+        let key = self.key_of(sha256);
+        self.read(&StorePath::from(key.as_str()), &key, max_bytes)
+            .await
+    }
+
+    async fn read(
+        &self,
+        path: &StorePath,
+        location: &str,
+        max_bytes: u64,
+    ) -> Result<Bytes, StorageError> {
         let meta = self
             .store
-            .head(&path)
+            .head(path)
             .await
             .map_err(StorageError::object_store)?;
         if meta.size > max_bytes {
@@ -174,7 +196,7 @@ impl Objects {
             });
         }
         self.store
-            .get(&path)
+            .get(path)
             .await
             .map_err(StorageError::object_store)?
             .bytes()

@@ -105,12 +105,17 @@ where
         alpaca::latest_bars_multi, alpaca::stock_snapshot, alpaca::stock_snapshots,
         alpaca::option_snapshots,
         crate::docs::upload, crate::docs::list, crate::docs::one, crate::docs::search,
-        crate::docs::answer
+        crate::docs::answer,
+        crate::chat::rooms, crate::chat::join, crate::chat::leave, crate::chat::presence,
+        crate::chat::history, crate::chat::send, crate::chat::edit, crate::chat::delete,
+        crate::chat::react, crate::chat::typing, crate::chat::read, crate::chat::search_messages,
+        crate::chat::export, crate::chat::erase_me, crate::chat::attach, crate::chat::attachment
     ),
     components(schemas(ErrorBody)),
     tags(
         (name = "finstream", description = "finstream's own API"),
-        (name = "alpaca", description = "Alpaca-compatible market data, from finstream's store")
+        (name = "alpaca", description = "Alpaca-compatible market data, from finstream's store"),
+        (name = "chat", description = "Chat rooms: the REST fallback of the /v1/chat WebSocket")
     )
 )]
 pub struct ApiDoc;

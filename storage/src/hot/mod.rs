@@ -49,6 +49,8 @@ pub struct StoredRow {
 pub enum ChatCursor {
     /// The newest messages.
     Latest,
+    /// The oldest messages still kept (an export's first page).
+    Earliest,
     /// Messages older than this id, newest first.
     Before(String),
     /// Messages newer than this id, oldest first.
@@ -455,6 +457,7 @@ impl HotStore {
         let name = |id: String| encode_cluster(&Cluster::Name(id));
         let (lower, upper, reverse) = match cursor {
             ChatCursor::Latest => (Bound::Unbounded, Bound::Unbounded, true),
+            ChatCursor::Earliest => (Bound::Unbounded, Bound::Unbounded, false),
             ChatCursor::Before(id) => (Bound::Unbounded, Bound::Excluded(name(id)), true),
             ChatCursor::After(id) => (Bound::Excluded(name(id)), Bound::Unbounded, false),
         };
