@@ -12,6 +12,12 @@
 //!    and reports the deliveries per second the clients received and the latency from
 //!    event time to receipt (p50, p99, max). `--rate` 0 skips this phase.
 //!
+//! With `--chat`, the clients are members of chat rooms (`--gateway ws://.../v1/chat`,
+//! on gateways that require no credentials and have chat rate limits off): each joins room
+//! `load-N` as user `loadI`, and `--senders` more members send `--rate` messages per
+//! second through the WebSocket (the whole path: validation, the bus, the fan-out), each
+//! carrying its send time in `context.sent`; the figure is send to receipt.
+//!
 //! The gateways must read the same bus (`[bus] backend = "kafka"` and the same `[kafka]`
 //! for both). Each delivery is parsed by the client, so on one machine the clients' CPU
 //! is part of the figure.
@@ -59,6 +65,13 @@ pub struct LoadgenArgs {
     /// Seconds the idle clients are left before memory is read.
     #[arg(long, default_value_t = 5)]
     pub idle_seconds: u64,
+    /// Chat rooms instead of the market stream: `--rate` is messages per second sent by
+    /// `--senders` members through `/v1/chat`.
+    #[arg(long)]
+    pub chat: bool,
+    /// With `--chat`: the members that send (beside `--connections` that receive).
+    #[arg(long, default_value_t = 10)]
+    pub senders: usize,
 }
 
 /// Resident memory of a process, from /proc, in bytes.
@@ -75,6 +88,10 @@ fn rss(pid: u32) -> anyhow::Result<u64> {
 
 fn room(i: usize) -> String {
     format!("LOAD{i:05}")
+}
+
+fn chat_room(i: usize) -> String {
+    format!("load-{i}")
 }
 
 /// What the clients count, shared.
@@ -115,15 +132,21 @@ async fn connect(url: &str, source: IpAddr) -> anyhow::Result<Ws> {
     Ok(ws)
 }
 
-/// One client: subscribes, then records the latency of every bar until `stop`.
+/// One client: subscribes to a symbol's bars (or joins a chat room), then records the
+/// latency of every bar (or message) until `stop`.
 async fn client(
     mut ws: Ws,
-    symbol: String,
+    room_index: usize,
+    chat: bool,
     counts: Arc<Counts>,
     latencies: Arc<parking_lot::Mutex<Vec<u32>>>,
     stop: tokio_util::sync::CancellationToken,
 ) {
-    let msg = serde_json::json!({"action": "subscribe", "symbols": [symbol], "channels": ["bars"]});
+    let msg = if chat {
+        serde_json::json!({"action": "join", "room": chat_room(room_index)})
+    } else {
+        serde_json::json!({"action": "subscribe", "symbols": [room(room_index)], "channels": ["bars"]})
+    };
     if ws.send(Message::text(msg.to_string())).await.is_err() {
         counts.failed.fetch_add(1, Ordering::Relaxed);
         return;
@@ -143,8 +166,13 @@ async fn client(
             }
         };
         #[derive(serde::Deserialize)]
+        struct Sent {
+            sent: Option<i64>,
+        }
+        #[derive(serde::Deserialize)]
         struct Data {
             event_time: i64,
+            context: Option<Sent>,
         }
         #[derive(serde::Deserialize)]
         struct Frame {
@@ -155,13 +183,18 @@ async fn client(
         let Ok(f) = serde_json::from_str::<Frame>(text.as_str()) else {
             continue;
         };
-        if f.kind != "bar" {
+        if f.kind != if chat { "chat" } else { "bar" } {
             continue;
         }
         if let Some(d) = f.data {
             let now = finstream_schemas::now_nanos();
             counts.last_receipt.fetch_max(now, Ordering::Relaxed);
-            let micros = (now - d.event_time).max(0) / 1_000;
+            let since = if chat {
+                d.context.and_then(|c| c.sent).unwrap_or(d.event_time)
+            } else {
+                d.event_time
+            };
+            let micros = (now - since).max(0) / 1_000;
             mine.push(micros.min(u32::MAX as i64) as u32);
             counts.delivered.fetch_add(1, Ordering::Relaxed);
         }
@@ -191,6 +224,113 @@ fn bar(symbol: &str, t0: i64, n: u64) -> Bar {
         revision: 0,
         event_time: now,
     }
+}
+
+/// A chat member names itself (the gateways require no credentials in a load run).
+fn member_url(url: &str, chat: bool, i: usize) -> String {
+    if chat {
+        format!("{url}?user=load{i}")
+    } else {
+        url.to_string()
+    }
+}
+
+/// The chat load: `--senders` more members, spread over the rooms, send `--rate`
+/// messages a second in total through the WebSocket for `--seconds`; every member
+/// records the time from send to receipt.
+async fn chat_load(
+    args: &LoadgenArgs,
+    rooms: usize,
+    counts: Arc<Counts>,
+    latencies: Arc<parking_lot::Mutex<Vec<u32>>>,
+    stop: tokio_util::sync::CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+) -> anyhow::Result<()> {
+    let senders = args.senders.max(1);
+    let sent = Arc::new(AtomicU64::new(0));
+    let refused = Arc::new(AtomicU64::new(0));
+    let load_start_nanos = finstream_schemas::now_nanos();
+    let load_start = Instant::now();
+    let delivered_before = counts.delivered.load(Ordering::Relaxed);
+    let mut senders_done = Vec::with_capacity(senders);
+    for s in 0..senders {
+        let url = &args.gateways[s % args.gateways.len()];
+        let source = args.sources[s % args.sources.len()];
+        let ws = connect(&format!("{url}?user=sender{s}"), source)
+            .await
+            .with_context(|| format!("sender {s} to {url}"))?;
+        let (mut sink, mut stream) = ws.split();
+        let room = chat_room(s % rooms);
+        let join = serde_json::json!({"action": "join", "room": room});
+        sink.send(Message::text(join.to_string())).await?;
+        // A sender reads its own socket (acks, the room's messages) so it is never slow.
+        let refused_here = Arc::clone(&refused);
+        tokio::spawn(async move {
+            while let Some(Ok(m)) = stream.next().await {
+                if let Message::Text(t) = m
+                    && t.as_str().starts_with("{\"type\":\"error\"")
+                {
+                    refused_here.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        });
+        let per_second = args.rate as f64 / senders as f64;
+        let seconds = args.seconds;
+        let sent = Arc::clone(&sent);
+        senders_done.push(tokio::spawn(async move {
+            if per_second <= 0.0 {
+                return;
+            }
+            let every = Duration::from_secs_f64(1.0 / per_second);
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+            let deadline = Instant::now() + Duration::from_secs(seconds);
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                interval.tick().await;
+                n += 1;
+                let msg = serde_json::json!({"action": "send", "room": room,
+                    "content": format!("load message {n}"),
+                    "context": {"sent": finstream_schemas::now_nanos()}});
+                if sink.send(Message::text(msg.to_string())).await.is_err() {
+                    break;
+                }
+                sent.fetch_add(1, Ordering::Relaxed);
+            }
+            let _ = sink.close().await;
+        }));
+    }
+    for s in senders_done {
+        let _ = s.await;
+    }
+    let offered = load_start.elapsed().as_secs_f64();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let delivered = counts.delivered.load(Ordering::Relaxed) - delivered_before;
+    let span = ((counts.last_receipt.load(Ordering::Relaxed) - load_start_nanos) as f64 / 1e9)
+        .max(offered);
+    stop.cancel();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let mut l = std::mem::take(&mut *latencies.lock());
+    l.sort_unstable();
+    let sent = sent.load(Ordering::Relaxed);
+    let members_per_room = args.room_size.min(args.connections);
+    println!(
+        "sent {sent} chat messages in {offered:.1} s ({:.0}/s, {} refused); {delivered} of about {} deliveries in {span:.1} s ({:.0}/s); {} clients failed",
+        sent as f64 / offered,
+        refused.load(Ordering::Relaxed),
+        sent * members_per_room as u64,
+        delivered as f64 / span,
+        counts.failed.load(Ordering::Relaxed)
+    );
+    println!(
+        "latency send to receipt (ms): p50 {:.1}  p99 {:.1}  max {:.1}",
+        percentile(&l, 0.50),
+        percentile(&l, 0.99),
+        percentile(&l, 1.0)
+    );
+    Ok(())
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -230,12 +370,13 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     for i in 0..args.connections {
         let url = &args.gateways[i % args.gateways.len()];
         let source = args.sources[(i / args.gateways.len()) % args.sources.len()];
-        let ws = connect(url, source)
+        let ws = connect(&member_url(url, args.chat, i), source)
             .await
             .with_context(|| format!("connection {i} to {url} from {source}"))?;
         tasks.push(tokio::spawn(client(
             ws,
-            room(i / args.room_size),
+            i / args.room_size,
+            args.chat,
             Arc::clone(&counts),
             Arc::clone(&latencies),
             stop.clone(),
@@ -268,6 +409,9 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
         return Ok(());
     }
 
+    if args.chat {
+        return chat_load(&args, rooms, counts, latencies, stop, tasks).await;
+    }
     let transport = Transport::from_config(config).await?;
     let producer = transport.bus.producer()?;
     // Publish in ticks of 10 ms, each carrying its share of the rate.

@@ -459,3 +459,251 @@ async fn rooms_work_across_two_gateways() {
     assert_eq!(posts.first(), Some(&"tick 0"));
     assert_eq!(posts.last(), Some(&"live again"));
 }
+
+/// The same service on `finstream run` (in-process log, embedded store, presence in
+/// memory): the REST fallback, attachments, the assistant's reply when no documents are
+/// configured, per-user limits, export, and delete-my-data.
+#[tokio::test]
+async fn rest_attachments_export_limits_and_erasure_on_finstream_run() {
+    let dir = tempfile::tempdir().expect("dir");
+    let env = vec![
+        (
+            "FINSTREAM__GATEWAY__CHAT__MESSAGES_PER_USER".to_string(),
+            "12".to_string(),
+        ),
+        (
+            "FINSTREAM_MODEL_DIR".to_string(),
+            dir.path().join("no-model").display().to_string(),
+        ),
+    ];
+    let app = Finstream::run_in(dir.path(), &env);
+    wait_http_ok(&format!("{}/ready", app.url()), Duration::from_secs(60)).await;
+    let http = reqwest::Client::new();
+    let url = |path: &str| format!("{}{path}", app.url());
+
+    let mut ann = Client::connect(&app.ws_url("/v1/chat"), "ann").await;
+    ann.send(json!({"action": "join", "room": "ops"})).await;
+    ann.expect(|f| f["type"] == "joined").await;
+
+    // Not a member yet: refused with what to do.
+    let early = http
+        .post(url("/v1/chat/rooms/ops/messages?as=bob"))
+        .json(&json!({"content": "hello"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(early.status(), 403);
+    let body: Value = early.json().await.expect("JSON");
+    assert!(
+        body["message"].as_str().unwrap_or("").contains("join"),
+        "{body}"
+    );
+    let joined = http
+        .post(url("/v1/chat/rooms/ops/join?as=bob"))
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(joined.status(), 200);
+
+    // REST send: 201 once durable, delivered over the WebSocket.
+    let sent = http
+        .post(url("/v1/chat/rooms/ops/messages?as=bob"))
+        .json(&json!({"content": "hedge ratio for NVDA?", "context": {"symbols": ["NVDA"]}}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(sent.status(), 201);
+    let posted: Value = sent.json().await.expect("JSON");
+    let live = ann.expect(is_chat_with("hedge ratio for NVDA?")).await;
+    assert_eq!(live["data"]["id"], posted["id"]);
+    assert_eq!(live["offset"], posted["offset"]);
+    assert_eq!(live["data"]["context"]["symbols"], json!(["NVDA"]));
+    let bad = http
+        .post(url("/v1/chat/rooms/ops/messages?as=bob"))
+        .json(&json!({"content": "x", "context": [1, 2]}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(bad.status(), 400);
+
+    // An attachment: stored by hash, announced in the room, downloadable by members.
+    let notes = b"Desk notes: roll the June hedges before expiry.".to_vec();
+    let part = reqwest::multipart::Part::bytes(notes.clone()).file_name("notes.txt");
+    let form = reqwest::multipart::Form::new()
+        .part("file", part)
+        .text("caption", "today's notes");
+    let attached = http
+        .post(url("/v1/chat/rooms/ops/attachments?as=bob"))
+        .multipart(form)
+        .send()
+        .await
+        .expect("attach");
+    assert_eq!(attached.status(), 201);
+    let a = ann.expect(is_chat_with("today's notes")).await;
+    let link = a["data"]["context"]["attachment"]["url"]
+        .as_str()
+        .expect("url")
+        .to_string();
+    assert_eq!(a["data"]["context"]["attachment"]["filename"], "notes.txt");
+    let got = http
+        .get(url(&format!("{link}?as=ann")))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.bytes().await.expect("bytes").to_vec(), notes);
+    let stranger = http
+        .get(url(&format!("{link}?as=cy")))
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(stranger.status(), 403);
+    let exe = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"MZ".to_vec()).file_name("tool.exe"),
+    );
+    let refused = http
+        .post(url("/v1/chat/rooms/ops/attachments?as=bob"))
+        .multipart(exe)
+        .send()
+        .await
+        .expect("attach");
+    assert_eq!(refused.status(), 415);
+    // Sending a file on to ingest needs the documents service, which is off here.
+    let to_ingest = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(notes.clone()).file_name("notes.txt"),
+        )
+        .text("ingest", "true");
+    let off = http
+        .post(url("/v1/chat/rooms/ops/attachments?as=bob"))
+        .multipart(to_ingest)
+        .send()
+        .await
+        .expect("attach");
+    assert_eq!(off.status(), 503);
+
+    // The assistant answers in the room, in the question's thread, saying why it cannot
+    // use documents here.
+    ann.send(json!({"action": "send", "room": "ops", "content": "@assistant what about the June hedges?", "ref": "q"}))
+        .await;
+    let q = ann.expect(|f| f["type"] == "ack" && f["ref"] == "q").await;
+    let reply = ann
+        .expect(|f| f["type"] == "chat" && f["data"]["user"] == "assistant")
+        .await;
+    assert_eq!(reply["data"]["role"], "assistant");
+    assert_eq!(reply["data"]["thread_parent"], q["id"]);
+    assert!(
+        reply["data"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .contains("cannot answer"),
+        "{reply}"
+    );
+
+    // Per-user limit (12 a minute here): bob has used 3 (message, attachment, the 415 and
+    // 503 refusals are not actions); the rest until the limit, then 429 with the reason.
+    let mut codes = Vec::new();
+    for i in 0..12 {
+        let r = http
+            .post(url("/v1/chat/rooms/ops/messages?as=bob"))
+            .json(&json!({"content": format!("burst {i}")}))
+            .send()
+            .await
+            .expect("send");
+        codes.push(r.status().as_u16());
+        if r.status() == 429 {
+            let body: Value = r.json().await.expect("JSON");
+            assert!(
+                body["message"].as_str().unwrap_or("").contains("retry in"),
+                "{body}"
+            );
+            break;
+        }
+    }
+    assert_eq!(codes.last(), Some(&429), "{codes:?}");
+    assert!(
+        codes.iter().filter(|c| **c == 201).count() >= 8,
+        "{codes:?}"
+    );
+
+    // Export: the room's events as NDJSON, oldest first (once persist has them all).
+    let mut lines = Vec::new();
+    for _ in 0..50 {
+        let text = http
+            .get(url("/v1/chat/rooms/ops/export?as=ann"))
+            .send()
+            .await
+            .expect("export")
+            .text()
+            .await
+            .expect("text");
+        lines = text
+            .lines()
+            .map(|l| serde_json::from_str::<Value>(l).expect("NDJSON"))
+            .collect();
+        if lines.iter().any(|l| l["user"] == "assistant")
+            && lines.iter().any(|l| l["content"] == "burst 7")
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        lines.first().map(|l| l["content"].clone()),
+        Some(json!("hedge ratio for NVDA?"))
+    );
+
+    // Delete-my-data: every post of bob's is deleted (everyone sees the deletions), search
+    // no longer finds them, and bob has left the room.
+    let erased: Value = http
+        .delete(url("/v1/chat/me?as=bob"))
+        .send()
+        .await
+        .expect("erase")
+        .json()
+        .await
+        .expect("JSON");
+    let bob_posts = lines
+        .iter()
+        .filter(|l| l["user"] == "bob" && l["action"] == "post")
+        .count();
+    assert_eq!(erased["deleted"], bob_posts, "{erased}");
+    assert_eq!(erased["rooms_left"], json!(["ops"]));
+    let deletion = ann
+        .expect(|f| {
+            f["type"] == "chat" && f["data"]["action"] == "delete" && f["data"]["user"] == "bob"
+        })
+        .await;
+    assert_eq!(deletion["data"]["context"]["reason"], "delete-my-data");
+    let mut found = json!(null);
+    for _ in 0..50 {
+        found = http
+            .get(url("/v1/chat/search?q=hedge%20OR%20june&as=ann"))
+            .send()
+            .await
+            .expect("search")
+            .json()
+            .await
+            .expect("JSON");
+        if found["results"]
+            .as_array()
+            .is_some_and(|r| r.iter().all(|h| h["user"] != "bob"))
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let users: Vec<&str> = found["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|h| h["user"].as_str())
+        .collect();
+    assert!(!users.contains(&"bob"), "{found}");
+    assert!(
+        users.contains(&"ann"),
+        "ann's own question should still be found: {found}"
+    );
+}
