@@ -475,14 +475,27 @@ async fn http_metrics(
     response
 }
 
-async fn stream_upgrade(State(state): State<AppState>, ws: WebSocketUpgrade) -> Response {
+async fn stream_upgrade(
+    State(state): State<AppState>,
+    identity: Option<axum::Extension<auth::Identity>>,
+    ws: WebSocketUpgrade,
+) -> Response {
+    // The guard has checked the credentials; without required auth the caller is admin.
+    let role = identity.map_or(auth::Role::Admin, |i| i.0.role);
     // Small buffers: tungstenite's 128 KiB default read buffer per connection would
     // dominate the memory of idle connections; clients send only small requests here.
     ws.read_buffer_size(512)
         .write_buffer_size(4 * 1024)
         .max_message_size(64 * 1024)
         .on_upgrade(move |socket| {
-            stream::serve(socket, state.hub, state.log, state.limits, state.shutdown)
+            stream::serve(
+                socket,
+                state.hub,
+                state.log,
+                state.limits,
+                role,
+                state.shutdown,
+            )
         })
 }
 

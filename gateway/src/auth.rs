@@ -593,14 +593,16 @@ fn public(path: &str) -> bool {
     ) || path.starts_with("/assets/")
 }
 
-/// The role a path needs.
-pub fn required_role(path: &str) -> Role {
+/// The role a request needs, by method and path: reading market data and documents is
+/// for viewers; analysis, chat, answers and uploads for traders; SQL for analysts.
+pub fn required_role(method: &axum::http::Method, path: &str) -> Role {
     if path == "/v1/sql" {
         Role::Analyst
     } else if path == "/v1/analyze"
         || path == "/analyze"
         || path.starts_with("/v1/chat")
         || path == "/chat"
+        || (path == "/v1/documents" && method != axum::http::Method::GET)
     {
         Role::Trader
     } else if path.starts_with("/v1/admin") {
@@ -661,7 +663,7 @@ pub async fn guard(
             return ApiError::Unauthorized(e.to_string()).into_response();
         }
     };
-    let need = required_role(&path);
+    let need = required_role(req.method(), &path);
     if identity.role < need {
         audit("forbidden", ip, Some(&identity.subject), &path);
         return ApiError::Forbidden(format!(
@@ -741,9 +743,13 @@ mod tests {
     #[test]
     fn roles_are_ordered_and_paths_need_theirs() {
         assert!(Role::Viewer < Role::Trader && Role::Analyst < Role::Admin);
-        assert_eq!(required_role("/v1/sql"), Role::Analyst);
-        assert_eq!(required_role("/analyze"), Role::Trader);
-        assert_eq!(required_role("/v2/stocks/bars"), Role::Viewer);
+        let (get, post) = (axum::http::Method::GET, axum::http::Method::POST);
+        assert_eq!(required_role(&post, "/v1/sql"), Role::Analyst);
+        assert_eq!(required_role(&post, "/analyze"), Role::Trader);
+        assert_eq!(required_role(&get, "/v2/stocks/bars"), Role::Viewer);
+        assert_eq!(required_role(&get, "/v1/documents"), Role::Viewer);
+        assert_eq!(required_role(&post, "/v1/documents"), Role::Trader);
+        assert_eq!(required_role(&get, "/v1/chat"), Role::Trader);
         assert!(in_protocol_auth("/v2/iex") && !in_protocol_auth("/v2/stocks"));
         let (id, secret) = new_credentials();
         assert_eq!((id.len(), secret.len()), (20, 40));

@@ -29,6 +29,7 @@
 //! true}`; when the log no longer holds some of what was asked (retention), `complete` is
 //! false and `problems` says which partitions and from where the replay started instead.
 
+use crate::auth::Role;
 use crate::hub::{
     Channel, Channels, FANOUT_TOPICS, Frame, Hub, Outbox, Positions, classify, partition_key,
 };
@@ -98,12 +99,38 @@ fn normalise_symbols(raw: &[String]) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// The role a channel needs: the analytics are for every viewer; the raw trade and quote
+/// feeds and the option Greeks, for traders and above.
+pub fn channel_role(c: Channel) -> Role {
+    match c {
+        Channel::Bars | Channel::Indicators | Channel::Events => Role::Viewer,
+        Channel::Trades | Channel::Quotes | Channel::Greeks | Channel::Chat => Role::Trader,
+    }
+}
+
+/// Channels of `wanted` the role may not have, as the error to send.
+fn refused_channels(wanted: Channels, role: Role) -> Option<String> {
+    let refused: Vec<String> = Channel::ALL
+        .iter()
+        .filter(|c| wanted.contains(**c) && role < channel_role(**c))
+        .map(|c| format!("{} (needs {})", c.name(), channel_role(*c).name()))
+        .collect();
+    (!refused.is_empty()).then(|| {
+        format!(
+            "role {} may not subscribe to {}: ask for bars, indicators or events, or use a key with the role",
+            role.name(),
+            refused.join(", ")
+        )
+    })
+}
+
 /// Serves one connection until the client leaves or the gateway shuts down.
 pub async fn serve(
     socket: WebSocket,
     hub: Arc<Hub>,
     log: Log,
     limits: StreamLimits,
+    role: Role,
     shutdown: CancellationToken,
 ) {
     let conn = hub.connection_id();
@@ -160,6 +187,12 @@ pub async fn serve(
                     parse_resume(resume),
                 ) {
                     (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => error_frame(&e),
+                    (Ok(_), Ok(ch), Ok(_))
+                        if refused_channels(ch.unwrap_or(channels), role).is_some() =>
+                    {
+                        let why = refused_channels(ch.unwrap_or(channels), role);
+                        error_frame(why.as_deref().unwrap_or("channel refused"))
+                    }
                     (Ok(new), Ok(ch), Ok(resume)) => {
                         let total: BTreeSet<String> =
                             symbols.iter().cloned().chain(new.iter().cloned()).collect();

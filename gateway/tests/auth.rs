@@ -222,6 +222,86 @@ async fn keys_roles_and_every_way_credentials_fail() {
 }
 
 #[tokio::test]
+async fn roles_decide_uploads_chat_and_stream_channels() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (store, keys) = store_with_keys(dir.path()).await;
+    let s = serve(
+        GatewayConfig {
+            auth: required(),
+            ..GatewayConfig::default()
+        },
+        Some(store),
+        RateLimiter::memory(),
+    )
+    .await;
+    // A viewer lists documents but may not upload them, nor chat.
+    let (st, _, _) = s.get("/v1/documents", &key_headers(&keys.viewer)).await;
+    assert_ne!(st, 403, "a viewer may list documents");
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(b"notes".to_vec()).file_name("n.txt"),
+    );
+    let r = s
+        .http
+        .post(format!("{}/v1/documents", s.base))
+        .header("APCA-API-KEY-ID", &keys.viewer.0)
+        .header("APCA-API-SECRET-KEY", &keys.viewer.1)
+        .multipart(form)
+        .send()
+        .await
+        .expect("request");
+    let st = r.status().as_u16();
+    let body: Value = r.json().await.unwrap_or(Value::Null);
+    assert_error(st, &body, 403, "needs trader");
+    let (st, body, _) = s.get("/v1/chat/rooms", &key_headers(&keys.viewer)).await;
+    assert_error(st, &body, 403, "needs trader");
+
+    // On the stream a viewer gets the analytics channels, not the raw feeds or Greeks.
+    let url = format!(
+        "{}/v1/stream?key={}&secret={}",
+        s.base.replacen("http://", "ws://", 1),
+        keys.viewer.0,
+        keys.viewer.1
+    );
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connects");
+    let ask = |channels: &[&str]| {
+        Message::Text(
+            json!({"action": "subscribe", "symbols": ["AAPL"], "channels": channels})
+                .to_string()
+                .into(),
+        )
+    };
+    ws.send(ask(&["trades", "bars"])).await.expect("sent");
+    let reply = next_text(&mut ws).await;
+    assert_eq!(reply["type"], "error", "{reply}");
+    let m = reply["message"].as_str().unwrap_or("");
+    assert!(
+        m.contains("trades (needs trader)") && !m.contains("bars (needs"),
+        "{m}"
+    );
+    ws.send(ask(&["bars", "indicators", "events"]))
+        .await
+        .expect("sent");
+    let reply = next_text(&mut ws).await;
+    assert_eq!(reply["type"], "subscribed", "{reply}");
+}
+
+async fn next_text(ws: &mut Ws) -> Value {
+    loop {
+        let m = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a frame within 5 s")
+            .expect("open")
+            .expect("frame");
+        if let Message::Text(t) = m {
+            return serde_json::from_str(t.as_str()).expect("JSON");
+        }
+    }
+}
+
+#[tokio::test]
 async fn jwts_are_checked_for_signature_expiry_and_role() {
     let s = serve(
         GatewayConfig {
