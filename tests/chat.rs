@@ -475,6 +475,14 @@ async fn rest_attachments_export_limits_and_erasure_on_finstream_run() {
             "FINSTREAM_MODEL_DIR".to_string(),
             dir.path().join("no-model").display().to_string(),
         ),
+        (
+            "FINSTREAM__GATEWAY__CHAT__RETENTION__EPHEMERAL".to_string(),
+            "3s".to_string(),
+        ),
+        (
+            "FINSTREAM__GATEWAY__CHAT__RETENTION_CHECK_SECS".to_string(),
+            "1".to_string(),
+        ),
     ];
     let app = Finstream::run_in(dir.path(), &env);
     wait_http_ok(&format!("{}/ready", app.url()), Duration::from_secs(60)).await;
@@ -705,5 +713,63 @@ async fn rest_attachments_export_limits_and_erasure_on_finstream_run() {
     assert!(
         users.contains(&"ann"),
         "ann's own question should still be found: {found}"
+    );
+
+    // Retention: "ephemeral" keeps its messages 3 s. The message is in history first; then
+    // the cleanup (every second here) removes it and search stops showing it.
+    ann.send(json!({"action": "join", "room": "ephemeral"}))
+        .await;
+    ann.expect(|f| f["type"] == "joined" && f["room"] == "ephemeral")
+        .await;
+    ann.send(
+        json!({"action": "send", "room": "ephemeral", "content": "fleeting zzqx", "ref": "e"}),
+    )
+    .await;
+    ann.expect(|f| f["type"] == "ack" && f["ref"] == "e").await;
+    let history = |http: reqwest::Client, u: String| async move {
+        let page: Value = http
+            .get(u)
+            .send()
+            .await
+            .expect("history")
+            .json()
+            .await
+            .expect("JSON");
+        page["messages"].as_array().map_or(0, Vec::len)
+    };
+    let ephemeral = url("/v1/chat/rooms/ephemeral/messages?as=ann");
+    let mut seen = false;
+    for _ in 0..20 {
+        if history(http.clone(), ephemeral.clone()).await == 1 {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(seen, "the message never reached history");
+    let mut gone = false;
+    let mut last_seen = (0, Value::Null);
+    for _ in 0..100 {
+        let found: Value = http
+            .get(url("/v1/chat/search?q=zzqx&as=ann"))
+            .send()
+            .await
+            .expect("search")
+            .json()
+            .await
+            .expect("JSON");
+        let searchable = found["results"].as_array().is_some_and(|r| !r.is_empty());
+        let kept = history(http.clone(), ephemeral.clone()).await;
+        if kept == 0 && !searchable {
+            gone = true;
+            break;
+        }
+        last_seen = (kept, found);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        gone,
+        "retention did not remove the message within 10 s: history {}, search {}",
+        last_seen.0, last_seen.1
     );
 }

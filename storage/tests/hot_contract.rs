@@ -300,6 +300,26 @@ async fn contract(store: HotStore) {
             .expect("empty room")
             .is_empty()
     );
+    // A retention cut removes the older events of that room only.
+    store.write(&[chat("other", 1)]).await.expect("other room");
+    store
+        .delete_chat_before("general", "m000004")
+        .await
+        .expect("cut");
+    let kept = store
+        .chat("general", ChatCursor::Earliest, 20)
+        .await
+        .expect("kept");
+    assert_eq!(kept.first().map(|m| m.id.as_str()), Some("m000004"));
+    assert_eq!(kept.len(), 7);
+    assert_eq!(
+        store
+            .chat("other", ChatCursor::Earliest, 5)
+            .await
+            .expect("other")
+            .len(),
+        1
+    );
 
     // Documents and their chunks.
     store

@@ -69,6 +69,11 @@ pub struct ChatConfig {
     pub assistant_rooms: Vec<String>,
     /// Largest attachment, in MiB.
     pub max_attachment_mib: u64,
+    /// How long each room keeps its messages, as a number and a unit (`90s`, `12h`,
+    /// `30d`); rooms not named keep them as long as the store does (`store.chat_days`).
+    pub retention: std::collections::BTreeMap<String, String>,
+    /// Seconds between runs of the retention cleanup.
+    pub retention_check_secs: u64,
 }
 
 impl Default for ChatConfig {
@@ -88,6 +93,8 @@ impl Default for ChatConfig {
             ],
             assistant_rooms: Vec::new(),
             max_attachment_mib: 20,
+            retention: std::collections::BTreeMap::new(),
+            retention_check_secs: 3_600,
         }
     }
 }
@@ -186,6 +193,8 @@ pub struct Caller {
 pub struct Chat {
     pub config: ChatConfig,
     masks: Vec<Regex>,
+    /// Each room's retention in nanoseconds, from `config.retention`.
+    retention: std::collections::BTreeMap<String, i64>,
     producer: Producer,
     codec: Codec,
     pub signals: Signals,
@@ -279,6 +288,32 @@ fn new_id(nanos: i64) -> String {
     format!("m{nanos:020}{:08x}", rand::random::<u32>())
 }
 
+/// A period as a number and a unit (`s`, `m`, `h`, `d`), in nanoseconds.
+fn parse_period(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(text.len().saturating_sub(1));
+    let seconds: i64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a period: write e.g. 90s, 12h or 30d"
+            ));
+        }
+    };
+    let n: i64 = number
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| format!("{text:?} is not a period: write e.g. 90s, 12h or 30d"))?;
+    n.checked_mul(seconds)
+        .and_then(|s| s.checked_mul(1_000_000_000))
+        .ok_or_else(|| format!("{text:?} is too long"))
+}
+
 /// Whether a message asks the assistant.
 fn mentions_assistant(text: &str) -> bool {
     text.to_lowercase().contains("@assistant")
@@ -292,6 +327,17 @@ impl Chat {
             .iter()
             .map(|p| Regex::new(p).map_err(|e| format!("gateway.chat.mask_patterns {p:?}: {e}")))
             .collect::<Result<Vec<_>, _>>()?;
+        let retention = parts
+            .config
+            .retention
+            .iter()
+            .map(|(room, period)| {
+                valid_room(room).map_err(|e| format!("gateway.chat.retention: {e}"))?;
+                let nanos = parse_period(period)
+                    .map_err(|e| format!("gateway.chat.retention.{room}: {e}"))?;
+                Ok((room.clone(), nanos))
+            })
+            .collect::<Result<_, String>>()?;
         let producer = parts
             .bus
             .producer()
@@ -299,6 +345,7 @@ impl Chat {
         Ok(Self {
             config: parts.config,
             masks,
+            retention,
             producer,
             codec: parts.codec,
             signals: parts.signals,
@@ -767,6 +814,27 @@ impl Chat {
         })
     }
 
+    /// The oldest event time a room still shows, when it has a retention period.
+    fn kept_since(&self, room: &str, now: i64) -> Option<i64> {
+        self.retention.get(room).map(|period| now - period)
+    }
+
+    /// Deletes from the hot store what each room's retention no longer keeps.
+    pub async fn enforce_retention(&self) -> Result<usize, ApiError> {
+        let Some(hot) = self.store.hot.as_ref() else {
+            return Ok(0);
+        };
+        let now = now_nanos();
+        for room in self.retention.keys() {
+            if let Some(since) = self.kept_since(room, now) {
+                // Ids start with their time: the id of that instant alone cuts all older.
+                hot.delete_chat_before(room, &format!("m{since:020}"))
+                    .await?;
+            }
+        }
+        Ok(self.retention.len())
+    }
+
     /// Messages matching `q` in the rooms the caller belongs to.
     pub async fn search(&self, caller: &Caller, q: SearchParams) -> Result<SearchOut, ApiError> {
         let mut rooms =
@@ -809,6 +877,15 @@ impl Chat {
             .await
             .map_err(|e| ApiError::Internal(format!("search task: {e}")))?
             .map_err(ApiError::Internal)?;
+        // The log keeps what a room's retention has cut from the store: not shown either.
+        let now = now_nanos();
+        let results = results
+            .into_iter()
+            .filter(|f| {
+                self.kept_since(&f.room, now)
+                    .is_none_or(|since| f.event_time >= since)
+            })
+            .collect();
         Ok(SearchOut { results })
     }
 }
@@ -851,6 +928,25 @@ pub async fn run(chat: Arc<Chat>, bus: Bus, codec: Codec, shutdown: Cancellation
             }
         })
     };
+    let retention = {
+        let chat = Arc::clone(&chat);
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move {
+            if chat.retention.is_empty() {
+                return;
+            }
+            let every = Duration::from_secs(chat.config.retention_check_secs.max(1));
+            loop {
+                if let Err(e) = chat.enforce_retention().await {
+                    tracing::warn!(error = %e, "chat retention cleanup failed; retrying later");
+                }
+                tokio::select! {
+                    _ = shutdown.cancelled() => return,
+                    _ = tokio::time::sleep(every) => {}
+                }
+            }
+        })
+    };
     let topics = [catalog::CHAT_MESSAGES];
     bus.follow(
         &topics,
@@ -881,6 +977,7 @@ pub async fn run(chat: Arc<Chat>, bus: Bus, codec: Codec, shutdown: Cancellation
     .await;
     let _ = relay.await;
     let _ = sweeper.await;
+    let _ = retention.await;
 }
 
 /// A page of history.
@@ -1574,6 +1671,16 @@ mod tests {
             c.mask("AAPL at 189.25, 1200 shares"),
             "AAPL at 189.25, 1200 shares"
         );
+    }
+
+    #[test]
+    fn retention_periods_parse_with_their_unit() {
+        assert_eq!(parse_period("90s"), Ok(90_000_000_000));
+        assert_eq!(parse_period("2d"), Ok(2 * 86_400_000_000_000));
+        assert!(parse_period("30").is_err());
+        assert!(parse_period("0h").is_err());
+        assert!(parse_period("x1d").is_err());
+        assert!(parse_period("").is_err());
     }
 
     #[test]

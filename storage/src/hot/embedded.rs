@@ -230,6 +230,38 @@ impl EmbeddedStore {
         .await
     }
 
+    /// Deletes the rows of one partition whose cluster sorts before `before`; returns how
+    /// many.
+    pub async fn delete_before(
+        &self,
+        space: Space,
+        partition: String,
+        before: Vec<u8>,
+    ) -> Result<u64, StorageError> {
+        self.blocking(move |db| {
+            let p = prefix(&partition);
+            let mut end = p.clone();
+            end.extend_from_slice(&before);
+            let txn = db.begin_write().map_err(fail)?;
+            let mut removed = 0u64;
+            {
+                let mut t = txn.open_table(table(space)).map_err(fail)?;
+                let keys: Vec<Vec<u8>> = t
+                    .range::<&[u8]>(p.as_slice()..end.as_slice())
+                    .map_err(fail)?
+                    .map(|item| item.map(|(k, _)| k.value().to_vec()).map_err(fail))
+                    .collect::<Result<_, _>>()?;
+                for k in keys {
+                    t.remove(k.as_slice()).map_err(fail)?;
+                    removed += 1;
+                }
+            }
+            txn.commit().map_err(fail)?;
+            Ok(removed)
+        })
+        .await
+    }
+
     /// Deletes one row.
     pub async fn delete(
         &self,

@@ -470,6 +470,23 @@ impl HotStore {
         self.decode(rows)
     }
 
+    /// Deletes a room's events with ids before `before_id` (a retention cut: ids start
+    /// with their time, so an id made of a time alone cuts everything older).
+    pub async fn delete_chat_before(
+        &self,
+        room: &str,
+        before_id: &str,
+    ) -> Result<(), StorageError> {
+        let before = encode_cluster(&Cluster::Name(before_id.to_string()));
+        match self {
+            HotStore::Embedded(s, _) => s
+                .delete_before(Space::Chat, room.to_string(), before)
+                .await
+                .map(|_| ()),
+            HotStore::Scylla(s, _) => s.delete_before(Space::Chat, room.to_string(), before).await,
+        }
+    }
+
     pub async fn document(&self, id: &str) -> Result<Option<DocumentIngest>, StorageError> {
         self.single(Space::Documents, id).await
     }

@@ -303,6 +303,26 @@ impl ScyllaStore {
             .collect()
     }
 
+    /// Deletes the rows of one partition whose cluster sorts before `before` (one range
+    /// tombstone).
+    pub async fn delete_before(
+        &self,
+        space: Space,
+        partition: String,
+        before: Vec<u8>,
+    ) -> Result<(), StorageError> {
+        let cql = format!(
+            "DELETE FROM {}.{} WHERE p = ? AND c < ?",
+            self.config.keyspace,
+            space.name()
+        );
+        self.session
+            .execute_unpaged(cql.as_str(), (&partition, &before))
+            .await
+            .map_err(|e| fail("deleting", e))?;
+        Ok(())
+    }
+
     /// Rows in a space (a full count: for tests and operators, not hot paths).
     pub async fn count(&self, space: Space) -> Result<i64, StorageError> {
         let cql = format!(
