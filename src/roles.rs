@@ -365,8 +365,9 @@ pub async fn gateway(
     )
     .await
     .with_context(|| format!("binding the gateway to {}", config.gateway.listen))?;
+    let (http, _) = schemes(config);
     println!(
-        "finstream gateway listening on http://{}",
+        "finstream gateway listening on {http}://{}",
         app.local_addr()?
     );
     app.run().await.context("serving the gateway")
@@ -414,6 +415,15 @@ async fn gateway_backends(config: &Config, transport: &Transport) -> anyhow::Res
         signals,
         objects: attachments(config, &data),
     })
+}
+
+/// `https` and `wss` when the gateway terminates TLS.
+fn schemes(config: &Config) -> (&'static str, &'static str) {
+    if config.gateway.tls.cert_file.is_some() {
+        ("https", "wss")
+    } else {
+        ("http", "ws")
+    }
 }
 
 /// Where chat keeps membership, presence and signals: Redis when `redis.url` is set
@@ -494,8 +504,9 @@ pub async fn run_all(
     .with_context(|| format!("binding the gateway to {}", config.gateway.listen))?;
     let addr = app.local_addr()?;
     tracing::info!(data_dir = %data.root().display(), "finstream running in one process (embedded backends)");
+    let (http, ws) = schemes(&config);
     println!(
-        "finstream is up: open http://{addr}/ (WebSocket stream at ws://{addr}/v1/stream, health at http://{addr}/health)"
+        "finstream is up: open {http}://{addr}/ (WebSocket stream at {ws}://{addr}/v1/stream, health at {http}://{addr}/health)"
     );
 
     let mut tasks = tokio::task::JoinSet::new();

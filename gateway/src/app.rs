@@ -62,6 +62,8 @@ pub struct GatewayConfig {
     pub web_dir: PathBuf,
     /// Chat rooms: message limits, masking, presence, the assistant.
     pub chat: ChatConfig,
+    /// TLS termination: a certificate and key turn `listen` into HTTPS and WSS.
+    pub tls: crate::tls::TlsConfig,
 }
 
 impl Default for GatewayConfig {
@@ -77,6 +79,7 @@ impl Default for GatewayConfig {
             limits: LimitsConfig::default(),
             web_dir: PathBuf::from("web/dist"),
             chat: ChatConfig::default(),
+            tls: crate::tls::TlsConfig::default(),
         }
     }
 }
@@ -119,6 +122,7 @@ pub(crate) struct AppState {
 /// A bound, not yet serving gateway.
 pub struct Application {
     listener: TcpListener,
+    tls: Option<(tokio_rustls::TlsAcceptor, Duration)>,
     router: Router,
     docs: Option<Arc<Docs>>,
     chat: Option<Arc<Chat>>,
@@ -159,6 +163,14 @@ impl Application {
         metrics: Option<PrometheusHandle>,
         shutdown: CancellationToken,
     ) -> std::io::Result<Self> {
+        let tls = config
+            .tls
+            .acceptor()
+            .map_err(std::io::Error::other)?
+            .map(|a| {
+                let handshake = config.tls.handshake_timeout_secs.unwrap_or(10).max(1);
+                (a, Duration::from_secs(handshake))
+            });
         let listener = TcpListener::bind(&config.listen).await?;
         let auth = Auth::new(
             config.auth.clone(),
@@ -303,6 +315,7 @@ impl Application {
             .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
         Ok(Self {
             listener,
+            tls,
             router,
             docs: docs.ok(),
             chat: chat.ok(),
@@ -353,15 +366,28 @@ impl Application {
                 self.shutdown.clone(),
             ));
         }
-        tracing::info!(addr = %self.local_addr()?, "gateway listening");
         let shutdown = self.shutdown.clone();
-        let served = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
-        .await;
+        let service = self
+            .router
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let served = match self.tls {
+            Some((acceptor, handshake)) => {
+                use axum::serve::ListenerExt;
+                tracing::info!(addr = %self.listener.local_addr()?, "gateway listening (TLS)");
+                // `tap_io` gives the TLS listener axum's connect info (the peer address).
+                let listener = crate::tls::TlsListener::new(self.listener, acceptor, handshake)?
+                    .tap_io(|_| {});
+                axum::serve(listener, service)
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                    .await
+            }
+            None => {
+                tracing::info!(addr = %self.listener.local_addr()?, "gateway listening");
+                axum::serve(self.listener, service)
+                    .with_graceful_shutdown(async move { shutdown.cancelled().await })
+                    .await
+            }
+        };
         for (name, task) in [("fan-out", fanout), ("Alpaca stream", alpaca)] {
             match task.await {
                 Ok(Err(e)) => tracing::error!(error = %e, "{name} stopped with an error"),

@@ -29,5 +29,6 @@ pub mod error;
 pub mod hub;
 pub mod rest;
 pub mod stream;
+pub mod tls;
 
 pub use app::{Application, Backends, GatewayConfig};
