@@ -228,7 +228,30 @@ async fn embeddings(
         EmbeddingsProcessor::new(config.embeddings.clone(), embedder, objects, progress);
     let mut rc = RunnerConfig::new("embeddings", &[catalog::DOCS_INGEST]);
     rc.batch_size = 1;
-    run_processor(transport, rc, processor, shutdown).await
+    // One document is one poll: give it as long as a long document takes, not Kafka's
+    // five minutes, or its partition moves to another member mid-document.
+    let patient = match &transport.bus {
+        Bus::Kafka(kafka) if !kafka.properties.contains_key("max.poll.interval.ms") => {
+            let mut kafka = (**kafka).clone();
+            let ms = config.embeddings.max_document_secs.clamp(60, 86_400) * 1_000;
+            kafka
+                .properties
+                .insert("max.poll.interval.ms".into(), ms.to_string());
+            Some(Transport {
+                bus: Bus::kafka(kafka),
+                codec: transport.codec.clone(),
+                registry: transport.registry.clone(),
+            })
+        }
+        _ => None,
+    };
+    run_processor(
+        patient.as_ref().unwrap_or(transport),
+        rc,
+        processor,
+        shutdown,
+    )
+    .await
 }
 
 /// Runs the persist processor over every topic but the processors' own checkpoints

@@ -58,6 +58,10 @@ pub struct EmbeddingsConfig {
     pub batch_size: usize,
     /// Tickers the text mentions that are added to the uploader's.
     pub max_found_tickers: usize,
+    /// On Kafka, the longest one document may take (extraction and embedding) before the
+    /// group gives its partition to another member: the consumer's `max.poll.interval.ms`
+    /// (unless `kafka.properties` sets it). Kafka's default, 300 s, is about 1,000 chunks.
+    pub max_document_secs: u64,
 }
 
 impl Default for EmbeddingsConfig {
@@ -68,6 +72,7 @@ impl Default for EmbeddingsConfig {
             extract_timeout_secs: 120,
             batch_size: 32,
             max_found_tickers: 5,
+            max_document_secs: 3_600,
         }
     }
 }
