@@ -351,6 +351,7 @@ impl Application {
             self.shutdown.clone(),
         ));
         if let Some(docs) = &self.docs {
+            tokio::spawn(docs::build_graph(Arc::clone(docs)));
             tokio::spawn(docs::index_chunks(
                 Arc::clone(docs),
                 self.bus.clone(),

@@ -164,7 +164,9 @@ impl Docs {
                     std::fs::create_dir_all(dir)
                         .map_err(|e| format!("creating {}: {e}", dir.display()))?;
                 }
-                VectorIndex::open(path, DIMENSION, IndexConfig::default())
+                // The graph of a large index is built in the background (`build_graph`):
+                // searches scan exactly until then instead of the gateway waiting minutes.
+                VectorIndex::open_deferred(path, DIMENSION, IndexConfig::default())
                     .map_err(|e| format!("opening the vector index {}: {e}", path.display()))?
             }
             None => VectorIndex::in_memory(DIMENSION, IndexConfig::default()),
@@ -213,6 +215,31 @@ impl Docs {
 impl FromRef<crate::app::AppState> for DocsState {
     fn from_ref(state: &crate::app::AppState) -> DocsState {
         state.docs.clone()
+    }
+}
+
+/// Builds the graph of a reopened index on a blocking thread, without holding the index,
+/// and puts it in place (with the chunks that arrived meanwhile).
+pub async fn build_graph(docs: Arc<Docs>) {
+    let Some(plan) = docs.index.read().graph_plan() else {
+        return;
+    };
+    let started = std::time::Instant::now();
+    tracing::info!(
+        chunks = docs.indexed(),
+        "building the vector graph in the background; exact search until then"
+    );
+    match tokio::task::spawn_blocking(move || plan.build()).await {
+        Ok(built) => {
+            docs.index.write().install(built);
+            tracing::info!(
+                seconds = started.elapsed().as_secs_f64(),
+                "vector graph ready"
+            );
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "building the vector graph failed; exact search goes on")
+        }
     }
 }
 

@@ -144,7 +144,59 @@ pub struct VectorIndex {
     vectors: Vec<f32>,
     by_id: HashMap<String, usize>,
     graph: Option<Hnsw<'static, f32, UnitDotDistance>>,
+    /// The graph is being built outside (see [`VectorIndex::open_deferred`]): searches
+    /// scan exactly meanwhile and adds do not build it here.
+    deferred: bool,
     log: Option<(PathBuf, BufWriter<File>)>,
+}
+
+/// What building the graph of a reopened index needs, taken out of the index so the
+/// build holds no lock: [`GraphPlan::build`], then [`VectorIndex::install`].
+#[derive(Debug)]
+pub struct GraphPlan {
+    dimension: usize,
+    config: IndexConfig,
+    vectors: Vec<f32>,
+}
+
+/// A graph over the first `covers` chunks of an index.
+pub struct BuiltGraph {
+    graph: Hnsw<'static, f32, UnitDotDistance>,
+    covers: usize,
+}
+
+impl std::fmt::Debug for BuiltGraph {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BuiltGraph")
+            .field("covers", &self.covers)
+            .finish()
+    }
+}
+
+fn new_graph(config: &IndexConfig, chunks: usize) -> Hnsw<'static, f32, UnitDotDistance> {
+    Hnsw::new(
+        config.max_connections,
+        chunks.max(1024) * 2,
+        HNSW_MAX_LAYERS,
+        config.ef_construction,
+        UnitDotDistance,
+    )
+}
+
+impl GraphPlan {
+    /// Builds the graph (minutes at 100,000 chunks; run it on a blocking thread).
+    pub fn build(self) -> BuiltGraph {
+        let covers = self.vectors.len() / self.dimension.max(1);
+        let graph = new_graph(&self.config, covers);
+        let items: Vec<(&[f32], usize)> = self
+            .vectors
+            .chunks_exact(self.dimension.max(1))
+            .enumerate()
+            .map(|(i, v)| (v, i))
+            .collect();
+        graph.parallel_insert_slice(&items);
+        BuiltGraph { graph, covers }
+    }
 }
 
 impl std::fmt::Debug for VectorIndex {
@@ -168,13 +220,30 @@ impl VectorIndex {
             vectors: Vec::new(),
             by_id: HashMap::new(),
             graph: None,
+            deferred: false,
             log: None,
         }
     }
 
     /// Opens the index persisted at `path`, or creates it there, and appends every later
-    /// add to it.
+    /// add to it; the graph is rebuilt before this returns.
     pub fn open(path: &Path, dimension: usize, config: IndexConfig) -> Result<Self, VectorError> {
+        let mut index = Self::open_deferred(path, dimension, config)?;
+        if index.deferred {
+            index.deferred = false;
+            index.rebuild_graph();
+        }
+        Ok(index)
+    }
+
+    /// [`open`](Self::open) without building the graph: searches scan exactly until the
+    /// graph from [`graph_plan`](Self::graph_plan) is [`install`](Self::install)ed, so a
+    /// large index is usable at once instead of after minutes.
+    pub fn open_deferred(
+        path: &Path,
+        dimension: usize,
+        config: IndexConfig,
+    ) -> Result<Self, VectorError> {
         let err = |message: String| VectorError::File {
             path: path.to_path_buf(),
             message,
@@ -206,9 +275,30 @@ impl VectorIndex {
         }
         file.seek(SeekFrom::End(0))
             .map_err(|e| err(e.to_string()))?;
-        index.rebuild_graph();
+        index.deferred = index.chunks.len() > index.config.exact_below;
         index.log = Some((path.to_path_buf(), BufWriter::new(file)));
         Ok(index)
+    }
+
+    /// What the deferred graph needs (a copy of the vectors), or `None` when no graph
+    /// is pending.
+    pub fn graph_plan(&self) -> Option<GraphPlan> {
+        self.deferred.then(|| GraphPlan {
+            dimension: self.dimension,
+            config: self.config,
+            vectors: self.vectors.clone(),
+        })
+    }
+
+    /// Puts a built graph in place, first adding the chunks that arrived while it was
+    /// built; searches use it from now on.
+    pub fn install(&mut self, built: BuiltGraph) {
+        let items: Vec<(&[f32], usize)> = (built.covers..self.chunks.len())
+            .map(|i| (self.vector(i), i))
+            .collect();
+        built.graph.parallel_insert_slice(&items);
+        self.graph = Some(built.graph);
+        self.deferred = false;
     }
 
     /// Reads every whole record; returns the byte length they end at.
@@ -294,7 +384,9 @@ impl VectorIndex {
                     .collect();
                 graph.parallel_insert_slice(&items);
             }
-            None if self.chunks.len() > self.config.exact_below => self.rebuild_graph(),
+            None if self.chunks.len() > self.config.exact_below && !self.deferred => {
+                self.rebuild_graph()
+            }
             None => {}
         }
     }
@@ -362,13 +454,7 @@ impl VectorIndex {
             self.graph = None;
             return;
         }
-        let graph = Hnsw::new(
-            self.config.max_connections,
-            self.chunks.len().max(1024) * 2,
-            HNSW_MAX_LAYERS,
-            self.config.ef_construction,
-            UnitDotDistance,
-        );
+        let graph = new_graph(&self.config, self.chunks.len());
         let items: Vec<(&[f32], usize)> = (0..self.chunks.len())
             .map(|i| (self.vector(i), i))
             .collect();
@@ -758,5 +844,47 @@ mod tests {
                 .chunk,
             chunk(250)
         );
+    }
+
+    #[test]
+    fn a_deferred_graph_is_built_outside_and_covers_what_arrived_meanwhile() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("chunks.fsvi");
+        let config = IndexConfig {
+            exact_below: 100,
+            ..IndexConfig::default()
+        };
+        let vs = vectors(320, 12, DIM);
+        {
+            let mut index = VectorIndex::open(&path, DIM, config).expect("creates");
+            let items = vs
+                .iter()
+                .take(300)
+                .enumerate()
+                .map(|(i, v)| (chunk(i), v.clone()))
+                .collect();
+            index.add_batch(items).expect("adds");
+        }
+        let mut index = VectorIndex::open_deferred(&path, DIM, config).expect("reopens");
+        assert!(!index.has_graph(), "the graph waits for the plan");
+        let plan = index.graph_plan().expect("a graph is pending");
+        // Searches scan meanwhile, and adds do not build a graph here.
+        assert_eq!(
+            index.search(&vs[7], 1, &Filter::default()).expect("exact")[0].chunk,
+            chunk(7)
+        );
+        for (i, v) in vs.iter().enumerate().skip(300) {
+            index.add(chunk(i), v).expect("adds");
+        }
+        assert!(!index.has_graph());
+        index.install(plan.build());
+        assert!(index.has_graph() && index.graph_plan().is_none());
+        for i in [3, 150, 299, 310, 319] {
+            assert_eq!(
+                index.search(&vs[i], 1, &Filter::default()).expect("graph")[0].chunk,
+                chunk(i),
+                "chunk {i}"
+            );
+        }
     }
 }
