@@ -138,6 +138,7 @@ async fn client(
     mut ws: Ws,
     room_index: usize,
     chat: bool,
+    run: i64,
     counts: Arc<Counts>,
     latencies: Arc<parking_lot::Mutex<Vec<u32>>>,
     stop: tokio_util::sync::CancellationToken,
@@ -168,6 +169,7 @@ async fn client(
         #[derive(serde::Deserialize)]
         struct Sent {
             sent: Option<i64>,
+            run: Option<i64>,
         }
         #[derive(serde::Deserialize)]
         struct Data {
@@ -190,7 +192,15 @@ async fn client(
             let now = finstream_schemas::now_nanos();
             counts.last_receipt.fetch_max(now, Ordering::Relaxed);
             let since = if chat {
-                d.context.and_then(|c| c.sent).unwrap_or(d.event_time)
+                // A fresh join also gets the room's recent messages: those of earlier
+                // runs are not this run's deliveries.
+                match d.context {
+                    Some(Sent {
+                        sent: Some(sent),
+                        run: Some(r),
+                    }) if r == run => sent,
+                    _ => continue,
+                }
             } else {
                 d.event_time
             };
@@ -241,6 +251,7 @@ fn member_url(url: &str, chat: bool, i: usize) -> String {
 async fn chat_load(
     args: &LoadgenArgs,
     rooms: usize,
+    run: i64,
     counts: Arc<Counts>,
     latencies: Arc<parking_lot::Mutex<Vec<u32>>>,
     stop: tokio_util::sync::CancellationToken,
@@ -291,7 +302,7 @@ async fn chat_load(
                 n += 1;
                 let msg = serde_json::json!({"action": "send", "room": room,
                     "content": format!("load message {n}"),
-                    "context": {"sent": finstream_schemas::now_nanos()}});
+                    "context": {"sent": finstream_schemas::now_nanos(), "run": run}});
                 if sink.send(Message::text(msg.to_string())).await.is_err() {
                     break;
                 }
@@ -366,6 +377,7 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     let latencies = Arc::new(parking_lot::Mutex::new(Vec::new()));
     let stop = tokio_util::sync::CancellationToken::new();
     let started = Instant::now();
+    let run_id = finstream_schemas::now_nanos();
     let mut tasks = Vec::with_capacity(args.connections);
     for i in 0..args.connections {
         let url = &args.gateways[i % args.gateways.len()];
@@ -377,6 +389,7 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
             ws,
             i / args.room_size,
             args.chat,
+            run_id,
             Arc::clone(&counts),
             Arc::clone(&latencies),
             stop.clone(),
@@ -410,7 +423,7 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     }
 
     if args.chat {
-        return chat_load(&args, rooms, counts, latencies, stop, tasks).await;
+        return chat_load(&args, rooms, run_id, counts, latencies, stop, tasks).await;
     }
     let transport = Transport::from_config(config).await?;
     let producer = transport.bus.producer()?;

@@ -11,6 +11,8 @@ export default defineConfig({
   server: {
     proxy: {
       "/v1/stream": { target: gateway.replace(/^http/, "ws"), ws: true },
+      // The chat's WebSocket; its REST calls (and POST /v1/chat, the documents' answers) are plain HTTP.
+      "/v1/chat": { target: gateway, ws: true },
       "/v1": { target: gateway },
       "/ready": { target: gateway },
     },

@@ -346,9 +346,17 @@ pub struct Hub {
     /// before the first, the offset before where the fan-out started reading). Written
     /// under the read lock of `subscribers`, read under its write lock.
     positions: parking_lot::Mutex<Positions>,
+    /// The newest chat frames per room key (at most [`RECENT_PER_ROOM`]), written while
+    /// dispatching like `positions`: what a fresh join gets (see [`Hub::subscribe_recent`]).
+    recent: parking_lot::Mutex<HashMap<String, std::collections::VecDeque<Utf8Bytes>>>,
     next_id: AtomicU64,
     pub stats: HubStats,
 }
+
+/// Chat frames kept per room for fresh joins.
+pub const RECENT_PER_ROOM: usize = 100;
+/// Rooms whose recent frames are kept; past it, new rooms are not cached.
+const RECENT_ROOMS: usize = 10_000;
 
 #[derive(Serialize)]
 struct ChatEnvelope<'a> {
@@ -402,6 +410,47 @@ impl Hub {
             );
         }
         positions
+    }
+
+    /// [`subscribe`](Self::subscribe) to one room key, also returning the room's newest
+    /// frames dispatched before the subscription, oldest first: a fresh join sends them
+    /// after `joined`, so nothing falls between a history page (from the store, which
+    /// persist fills a moment later) and live delivery. No frame is both in them and live.
+    pub fn subscribe_recent(
+        &self,
+        conn: u64,
+        key: &str,
+        channels: Channels,
+        outbox: &Arc<Outbox>,
+    ) -> (Positions, Vec<Utf8Bytes>) {
+        let mut subs = self.subscribers.write();
+        let positions = self.positions.lock().clone();
+        let recent = self
+            .recent
+            .lock()
+            .get(key)
+            .map(|q| q.iter().cloned().collect())
+            .unwrap_or_default();
+        subs.entry(key.to_string()).or_default().insert(
+            conn,
+            Subscriber {
+                channels,
+                outbox: Arc::clone(outbox),
+            },
+        );
+        (positions, recent)
+    }
+
+    fn remember(&self, key: &str, frame: &Utf8Bytes) {
+        let mut recent = self.recent.lock();
+        if !recent.contains_key(key) && recent.len() >= RECENT_ROOMS {
+            return;
+        }
+        let q = recent.entry(key.to_string()).or_default();
+        if q.len() >= RECENT_PER_ROOM {
+            q.pop_front();
+        }
+        q.push_back(frame.clone());
     }
 
     /// Where the fan-out starts reading a partition (the log's end then), unless records
@@ -481,13 +530,21 @@ impl Hub {
                 }
             }
         }
+        // Rendered once, and only if someone wants it: most raw trades and quotes of a
+        // busy market have no subscriber on a given gateway. Chat is always rendered: the
+        // room's recent frames are kept for fresh joins.
+        let mut json: Option<Utf8Bytes> = None;
+        let mut conflation_key = None;
+        if update.channel == Channel::Chat {
+            json = update.render(record);
+            conflation_key = Some(update.conflation_key());
+            if let Some(frame) = &json {
+                self.remember(&update.symbol, frame);
+            }
+        }
         let Some(targets) = subs.get(&update.symbol) else {
             return;
         };
-        // Rendered once, and only if someone wants it: most raw trades and quotes of a
-        // busy market have no subscriber on a given gateway.
-        let mut json: Option<Utf8Bytes> = None;
-        let mut conflation_key = None;
         for sub in targets.values() {
             if !sub.channels.contains(update.channel) {
                 continue;

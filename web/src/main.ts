@@ -10,9 +10,10 @@
 //
 // The app holds two streams: the watchlist's (trades and bars of its symbols, always on)
 // and the open view's, because the gateway applies one channel set to all of a
-// connection's symbols.
+// connection's symbols; and, while the chat view is open, the `/v1/chat` socket.
 
 import "./styles.css";
+import { ChatClient } from "./api/chat";
 import { onCredentialsChange } from "./api/credentials";
 import { StreamClient } from "./api/stream";
 import { href, navigate, onRouteChange, parseRoute, type Route } from "./router";
@@ -26,10 +27,12 @@ const LAST_SYMBOL_KEY = "finstream.symbol";
 
 const watchStream = new StreamClient("watchlist stream");
 const viewStream = new StreamClient("view stream");
+const chat = new ChatClient("chat");
 
 const ctx: AppContext = {
   watchStream,
   viewStream,
+  chat,
   symbols: () => watchlistModel(ctx).list(),
   lastSymbol: () => localStorage.getItem(LAST_SYMBOL_KEY) ?? watchlistModel(ctx).list()[0] ?? "AAPL",
   setLastSymbol: (symbol) => localStorage.setItem(LAST_SYMBOL_KEY, symbol),
@@ -46,7 +49,7 @@ const nav = h(
     h("a", { href: href(v.id), "data-view": v.id, title: `${v.title} (${v.key})` }, v.title, h("kbd", { "aria-hidden": "true" }, v.key)),
   ),
 );
-const badge = new ConnectionBadge([watchStream, viewStream], openKeyDialog);
+const badge = new ConnectionBadge([watchStream, viewStream, chat], openKeyDialog);
 const header = h(
   "header",
   { class: "app-header" },
@@ -128,13 +131,15 @@ function toggleHelp(): void {
   }
   const rows: [string, string][] = [
     ...VIEWS.map((v): [string, string] => [v.key, v.title]),
-    ["/", "Symbol field (or the SQL editor, or the question box)"],
+    ["/", "Symbol field (or the SQL editor, the question box, the message box)"],
     ["k", "API key"],
     ["↑ ↓ Enter", "Watchlist rows: move, open the chart"],
     ["o", "On a watchlist row: its option chain"],
     ["Ctrl+Enter", "Run the SQL query"],
     ["Enter", "In the question box: ask (Shift+Enter adds a line)"],
-    ["Esc", "Close this"],
+    ["Enter", "In the message box: send (Shift+Enter adds a line)"],
+    ["↑", "In an empty message box: edit your last message"],
+    ["Esc", "Close this (in the chat: cancel a reply or an edit, close the emoji picker)"],
   ];
   const dialog = h(
     "dialog",

@@ -23,6 +23,11 @@
 //! `/v1/stream`), `left`, `pong`, and `error` (`code`, `message`, `ref`), after which the
 //! connection goes on.
 //!
+//! A fresh join (no `resume`) is followed by the room's newest events (up to 100) as
+//! `chat` frames, then live ones: with a history page (from the store, which persist
+//! fills a moment after the log) nothing falls in between; events in both carry the same
+//! `id`.
+//!
 //! Resume: keep the newest offset per partition from `joined` and `chat` frames; on a
 //! new connection (any gateway), join with them as `resume` to be sent what you missed,
 //! before anything live, nothing twice.
@@ -392,12 +397,22 @@ impl Session {
         if resume.is_some() {
             self.outbox.hold();
         }
-        let positions = self.hub.subscribe(
-            self.conn,
-            std::slice::from_ref(&key),
-            Channels::default().with(Channel::Chat),
-            &self.outbox,
-        );
+        let (positions, recent) = if resume.is_some() {
+            let positions = self.hub.subscribe(
+                self.conn,
+                std::slice::from_ref(&key),
+                Channels::default().with(Channel::Chat),
+                &self.outbox,
+            );
+            (positions, Vec::new())
+        } else {
+            self.hub.subscribe_recent(
+                self.conn,
+                &key,
+                Channels::default().with(Channel::Chat),
+                &self.outbox,
+            )
+        };
         self.rooms.insert(room.to_string());
         self.chat.online(room, &self.caller.user, &self.id).await;
         let online = self.chat.signals.present(room).await.unwrap_or_default();
@@ -410,6 +425,19 @@ impl Session {
         let joined = frame(serde_json::json!({"type": "joined", "room": room,
             "user": self.caller.user, "positions": chat_positions, "online": online, "reads": reads}));
         let Some(from) = resume else {
+            // A fresh join: `joined`, then the room's newest events dispatched before it
+            // (the store may not hold them yet), then live ones.
+            if !recent.is_empty() {
+                if !self.outbox.send(joined.into()).await {
+                    return Ok(None);
+                }
+                for frame in recent {
+                    if !self.outbox.send(frame.into()).await {
+                        return Ok(None);
+                    }
+                }
+                return Ok(None);
+            }
             return Ok(Some(joined));
         };
         if !self.outbox.send(joined.into()).await {

@@ -1,4 +1,4 @@
-// The gateway's wire formats, as `gateway/src/rest/v1.rs`, `gateway/src/docs.rs` and
+// The gateway's wire formats, as `gateway/src/rest/v1.rs`, `gateway/src/docs.rs`, `gateway/src/chat/` and
 // `gateway/src/stream.rs` write them. REST times are RFC 3339 strings; stream times are nanoseconds since the
 // Unix epoch (UTC), as numbers (precise to about a microsecond, which is all we use).
 
@@ -330,3 +330,101 @@ export type ServerFrame =
   | ResumedFrame
   | StreamErrorFrame
   | { type: "pong" };
+
+// ---- /v1/chat (WebSocket) ---------------------------------------------------------
+
+export type ChatEventAction = "post" | "edit" | "delete" | "react";
+
+/** One event of a room: live (`chat` frames), in history pages, in REST answers. */
+export interface ChatEvent {
+  /** Ids begin with the time (`m` and 20 digits of nanoseconds): they sort in time order. */
+  id: string;
+  room: string;
+  user: string;
+  action: ChatEventAction;
+  /** `user`, `assistant` or `system`. */
+  role: string;
+  /** The text; for `react`, the emoji. */
+  content: string;
+  /** Free-form: whoever sends a message sets it (only the assistant's and the gateway's are trusted). */
+  context: Record<string, unknown>;
+  /** For edits, deletions and reactions: the message acted on. */
+  target_id: string | null;
+  thread_parent: string | null;
+  /** Nanoseconds since the epoch. */
+  event_time: number;
+  time: string;
+}
+
+/** A source of an assistant's answer (`context.sources`); `[n]` in the answer cites `sources[n-1]`. */
+export interface ChatSource {
+  n: number;
+  document_id: string;
+  chunk_id: string;
+  title: string | null;
+  page: number | null;
+  score: number;
+  /** The passage's first 300 characters. */
+  text: string;
+}
+
+/** `context.attachment` of a post the gateway made for an uploaded file. */
+export interface ChatAttachment {
+  sha256: string;
+  filename: string;
+  media_type: string;
+  size_bytes: number;
+  /** `/v1/chat/rooms/{room}/attachments/{sha256}`. */
+  url: string;
+  /** Set when the file also went to document ingest. */
+  document_id?: string;
+}
+
+export interface ChatFound {
+  id: string;
+  room: string;
+  user: string;
+  role: string;
+  content: string;
+  event_time: number;
+  score: number;
+  /** `[start, end)` in code points of `content`. */
+  highlights: [number, number][];
+}
+
+/** The answer to an attachment upload (and to REST sends). */
+export interface ChatPosted {
+  id: string;
+  partition: number;
+  offset: number;
+  message: ChatEvent;
+}
+
+export type ChatServerFrame =
+  | { type: "hello"; user: string }
+  | { type: "joined"; room: string; user: string; positions: Positions; online: string[]; reads: Record<string, string> }
+  | { type: "chat"; room: string; topic: string; partition: number; offset: number; data: ChatEvent }
+  | { type: "ack"; ref?: unknown; id: string; room: string; partition: number; offset: number }
+  | { type: "presence"; room: string; user: string; state: "online" | "offline" }
+  | { type: "typing"; room: string; user: string }
+  | { type: "read"; room: string; user: string; id: string }
+  | { type: "assistant_delta"; room: string; reply_to: string; answer_id: string; text: string }
+  | { type: "history"; ref?: unknown; room: string; messages: ChatEvent[]; has_more: boolean }
+  | { type: "search"; ref?: unknown; results: ChatFound[] }
+  | { type: "resumed"; room: string; replayed: number; complete: boolean; problems: string[] }
+  | { type: "left"; room: string; ref?: unknown }
+  | { type: "pong" }
+  | { type: "error"; code: number; message: string; ref?: unknown };
+
+export type ChatClientMessage =
+  | { action: "join"; room: string; resume?: Positions; ref?: string }
+  | { action: "leave"; room: string; ref?: string }
+  | { action: "send"; room: string; content: string; context?: Record<string, unknown>; thread_parent?: string | null; ref?: string }
+  | { action: "edit"; room: string; id: string; content: string; ref?: string }
+  | { action: "delete"; room: string; id: string; ref?: string }
+  | { action: "react"; room: string; id: string; emoji: string; ref?: string }
+  | { action: "typing"; room: string }
+  | { action: "read"; room: string; id: string }
+  | { action: "history"; room: string; before?: string; after?: string; limit?: number; ref?: string }
+  | { action: "search"; q: string; room?: string; ref?: string }
+  | { action: "ping" };

@@ -1,9 +1,16 @@
-// The connection badge: the state of every stream the app holds, worst first. After a
-// reconnect it says "resumed" (and how many missed updates the gateway replayed) for a
-// while, or that the resume was incomplete and why.
+// The connection badge: the state of every stream the app holds (and of the chat's socket
+// while the chat is open), worst first. After a reconnect it says "resumed" (and how many
+// missed updates the gateway replayed) for a while, or that the resume was incomplete and
+// why.
 
-import type { StreamClient, StreamStatus } from "../api/stream";
+import type { StreamStatus } from "../api/stream";
 import { h } from "./dom";
+
+/** A connection the badge follows: the streams, and the chat. */
+export interface StatusSource {
+  readonly status: StreamStatus;
+  onStatus(listener: (s: StreamStatus) => void): () => void;
+}
 
 export type BadgeState = "live" | "resumed" | "gaps" | "connecting" | "reconnecting" | "resuming" | "auth" | "idle";
 
@@ -16,7 +23,7 @@ export class ConnectionBadge {
   private readonly action: HTMLButtonElement;
 
   constructor(
-    private readonly streams: StreamClient[],
+    private readonly streams: StatusSource[],
     onAuthClick: () => void,
   ) {
     this.text = h("span", { class: "conn-text" });

@@ -1,6 +1,7 @@
 // The app's views, in the order of the navigation.
 
 import { ChartView } from "./chart/view";
+import { ChatView } from "./chat/view";
 import { DocumentsView } from "./documents/view";
 import { OptionsView } from "./options";
 import { SqlView } from "./sql";
@@ -21,4 +22,5 @@ export const VIEWS: ViewEntry[] = [
   { id: "options", title: "Options", key: "o", create: (ctx) => new OptionsView(ctx) },
   { id: "sql", title: "SQL", key: "s", create: () => new SqlView() },
   { id: "documents", title: "Documents", key: "d", create: () => new DocumentsView() },
+  { id: "chat", title: "Chat", key: "m", create: (ctx) => new ChatView(ctx) },
 ];

@@ -3,6 +3,7 @@
 // reloads what it shows on mount and stops its timers and listeners on unmount. To add a
 // view, write a module here and add it to `views/index.ts`.
 
+import type { ChatClient } from "../api/chat";
 import type { StreamClient } from "../api/stream";
 
 export interface AppContext {
@@ -10,6 +11,8 @@ export interface AppContext {
   watchStream: StreamClient;
   /** The stream of the view on screen: each view sets it to what it needs on mount. */
   viewStream: StreamClient;
+  /** The `/v1/chat` socket: open while the chat view is (the connection badge follows it). */
+  chat: ChatClient;
   /** The watchlist's symbols, for pickers. */
   symbols(): string[];
   /** The symbol the user looked at last, for views that open on one. */
