@@ -314,17 +314,21 @@ async fn chat_load(
     for s in senders_done {
         let _ = s.await;
     }
-    let offered = load_start.elapsed().as_secs_f64();
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let delivered = counts.delivered.load(Ordering::Relaxed) - delivered_before;
-    let span = ((counts.last_receipt.load(Ordering::Relaxed) - load_start_nanos) as f64 / 1e9)
-        .max(offered);
-    stop.cancel();
-    for t in tasks {
-        let _ = t.await;
-    }
-    let mut l = std::mem::take(&mut *latencies.lock());
-    l.sort_unstable();
+    let Outcome {
+        offered,
+        delivered,
+        span,
+        latencies: l,
+    } = finish(
+        &counts,
+        &latencies,
+        stop,
+        tasks,
+        (load_start, load_start_nanos),
+        delivered_before,
+        Duration::from_secs(3),
+    )
+    .await;
     let sent = sent.load(Ordering::Relaxed);
     let members_per_room = args.room_size.min(args.connections);
     println!(
@@ -335,13 +339,58 @@ async fn chat_load(
         delivered as f64 / span,
         counts.failed.load(Ordering::Relaxed)
     );
-    println!(
-        "latency send to receipt (ms): p50 {:.1}  p99 {:.1}  max {:.1}",
-        percentile(&l, 0.50),
-        percentile(&l, 0.99),
-        percentile(&l, 1.0)
-    );
+    print_latency("send to receipt", &l);
     Ok(())
+}
+
+/// What a load phase measured.
+struct Outcome {
+    /// Seconds of offered load.
+    offered: f64,
+    delivered: u64,
+    /// Seconds from the first send to the last receipt (at least `offered`).
+    span: f64,
+    /// Microseconds, sorted.
+    latencies: Vec<u32>,
+}
+
+/// Ends a load phase begun at `started` (instant, ns since the epoch): waits `settle`
+/// for the last deliveries, stops the clients and collects what they measured.
+async fn finish(
+    counts: &Counts,
+    latencies: &parking_lot::Mutex<Vec<u32>>,
+    stop: tokio_util::sync::CancellationToken,
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    started: (Instant, i64),
+    delivered_before: u64,
+    settle: Duration,
+) -> Outcome {
+    let offered = started.0.elapsed().as_secs_f64();
+    tokio::time::sleep(settle).await;
+    let delivered = counts.delivered.load(Ordering::Relaxed) - delivered_before;
+    let span =
+        ((counts.last_receipt.load(Ordering::Relaxed) - started.1) as f64 / 1e9).max(offered);
+    stop.cancel();
+    for t in tasks {
+        let _ = t.await;
+    }
+    let mut l = std::mem::take(&mut *latencies.lock());
+    l.sort_unstable();
+    Outcome {
+        offered,
+        delivered,
+        span,
+        latencies: l,
+    }
+}
+
+fn print_latency(what: &str, sorted: &[u32]) {
+    println!(
+        "latency {what} (ms): p50 {:.1}  p99 {:.1}  max {:.1}",
+        percentile(sorted, 0.50),
+        percentile(sorted, 0.99),
+        percentile(sorted, 1.0)
+    );
 }
 
 fn percentile(sorted: &[u32], p: f64) -> f64 {
@@ -462,30 +511,27 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
         published += n;
         producer.send_all(records).await?;
     }
-    let offered = load_start.elapsed().as_secs_f64();
-    // Let the last deliveries arrive.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let delivered = counts.delivered.load(Ordering::Relaxed) - delivered_before;
-    // Deliveries per second from the first publish to the last receipt.
-    let span = ((counts.last_receipt.load(Ordering::Relaxed) - load_start_nanos) as f64 / 1e9)
-        .max(offered);
-    stop.cancel();
-    for t in tasks {
-        let _ = t.await;
-    }
-    let mut l = std::mem::take(&mut *latencies.lock());
-    l.sort_unstable();
+    let Outcome {
+        offered,
+        delivered,
+        span,
+        latencies: l,
+    } = finish(
+        &counts,
+        &latencies,
+        stop,
+        tasks,
+        (load_start, load_start_nanos),
+        delivered_before,
+        Duration::from_secs(2),
+    )
+    .await;
     println!(
         "published {published} bars in {offered:.1} s ({:.0}/s); {delivered} of {expected} deliveries in {span:.1} s ({:.0}/s); {} clients failed",
         published as f64 / offered,
         delivered as f64 / span,
         counts.failed.load(Ordering::Relaxed)
     );
-    println!(
-        "latency event time to receipt (ms): p50 {:.1}  p99 {:.1}  max {:.1}",
-        percentile(&l, 0.50),
-        percentile(&l, 0.99),
-        percentile(&l, 1.0)
-    );
+    print_latency("event time to receipt", &l);
     Ok(())
 }

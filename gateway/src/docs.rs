@@ -426,6 +426,52 @@ fn caller(identity: Option<&crate::auth::Identity>) -> String {
     identity.map_or_else(|| "anonymous".to_string(), |i| i.subject.clone())
 }
 
+/// The next part of a multipart upload; a body over the route's limit is `too_large`.
+pub(crate) async fn next_part<'a>(
+    form: &'a mut Multipart,
+    too_large: &(dyn Fn() -> ApiError + Sync),
+) -> Result<Option<axum::extract::multipart::Field<'a>>, ApiError> {
+    match form.next_field().await {
+        Ok(f) => Ok(f),
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(too_large()),
+        Err(e) => Err(ApiError::BadRequest(format!(
+            "the multipart body cannot be read: {e}"
+        ))),
+    }
+}
+
+/// A `file` part: its name, its media type (`type_of` the name and the part's content
+/// type) and its bytes, refused when empty or over `limit`.
+pub(crate) async fn file_part(
+    field: axum::extract::multipart::Field<'_>,
+    limit: u64,
+    too_large: &(dyn Fn() -> ApiError + Sync),
+    type_of: impl FnOnce(&str, Option<&str>) -> Result<&'static str, ApiError>,
+) -> Result<(String, &'static str, bytes::Bytes), ApiError> {
+    let filename = field
+        .file_name()
+        .map(str::to_string)
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| ApiError::BadRequest("the file part needs a file name".into()))?;
+    let media = type_of(&filename, field.content_type())?;
+    let bytes = field.bytes().await.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            too_large()
+        } else {
+            ApiError::BadRequest(format!("the file cannot be read: {e}"))
+        }
+    })?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    if bytes.is_empty() {
+        return Err(ApiError::BadRequest(format!(
+            "{filename:?} is empty (0 bytes)"
+        )));
+    }
+    Ok((filename, media, bytes))
+}
+
 /// Uploads a document (multipart: `file`, optional `title`, `tickers`, `tags`).
 #[utoipa::path(post, path = "/v1/documents", tag = "finstream",
     request_body(content_type = "multipart/form-data", description = "file: the document (PDF, text, Markdown or HTML); title; tickers and tags: comma-separated"),
@@ -450,45 +496,12 @@ pub async fn upload(
     let mut file = None;
     let (mut title, mut tickers, mut tags) = (None, Vec::new(), Vec::new());
     loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(e) => {
-                return Err(ApiError::BadRequest(format!(
-                    "the multipart body cannot be read: {e}"
-                )));
-            }
+        let Some(field) = next_part(&mut form, &too_large).await? else {
+            break;
         };
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
-            "file" => {
-                let filename = field
-                    .file_name()
-                    .map(str::to_string)
-                    .filter(|n| !n.trim().is_empty())
-                    .ok_or_else(|| {
-                        ApiError::BadRequest("the file part needs a file name".into())
-                    })?;
-                let content_type = field.content_type().map(str::to_string);
-                let media = media_type_of(&filename, content_type.as_deref())?;
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        too_large()
-                    } else {
-                        ApiError::BadRequest(format!("the file cannot be read: {e}"))
-                    }
-                })?;
-                if bytes.len() as u64 > limit {
-                    return Err(too_large());
-                }
-                if bytes.is_empty() {
-                    return Err(ApiError::BadRequest(format!(
-                        "{filename:?} is empty (0 bytes)"
-                    )));
-                }
-                file = Some((filename, media, bytes));
-            }
+            "file" => file = Some(file_part(field, limit, &too_large, media_type_of).await?),
             "title" | "tickers" | "tags" => {
                 let text = field.text().await.map_err(|e| {
                     ApiError::BadRequest(format!("the {name} field cannot be read: {e}"))

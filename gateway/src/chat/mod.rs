@@ -1482,40 +1482,13 @@ pub async fn attach(
     };
     let (mut file, mut caption, mut ingest) = (None, None, false);
     loop {
-        let field = match form.next_field().await {
-            Ok(Some(f)) => f,
-            Ok(None) => break,
-            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Err(too_large()),
-            Err(e) => {
-                return Err(ApiError::BadRequest(format!(
-                    "the multipart body cannot be read: {e}"
-                )));
-            }
+        let Some(field) = crate::docs::next_part(&mut form, &too_large).await? else {
+            break;
         };
         match field.name().unwrap_or("") {
             "file" => {
-                let filename = field
-                    .file_name()
-                    .map(str::to_string)
-                    .filter(|n| !n.trim().is_empty())
-                    .ok_or_else(|| {
-                        ApiError::BadRequest("the file part needs a file name".into())
-                    })?;
-                let media = attachment_type(&filename)?;
-                let bytes = field.bytes().await.map_err(|e| {
-                    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        too_large()
-                    } else {
-                        ApiError::BadRequest(format!("the file cannot be read: {e}"))
-                    }
-                })?;
-                if bytes.len() as u64 > limit {
-                    return Err(too_large());
-                }
-                if bytes.is_empty() {
-                    return Err(ApiError::BadRequest(format!("{filename:?} is empty")));
-                }
-                file = Some((filename, media, bytes));
+                let type_of = |name: &str, _: Option<&str>| attachment_type(name);
+                file = Some(crate::docs::file_part(field, limit, &too_large, type_of).await?);
             }
             "caption" => {
                 caption = Some(field.text().await.map_err(|e| {

@@ -78,6 +78,16 @@ pub struct Author {
     pub role: String,
 }
 
+impl Author {
+    fn of(m: &ChatMessage) -> Self {
+        Self {
+            room: m.room.clone(),
+            user: m.user.clone(),
+            role: m.role.clone(),
+        }
+    }
+}
+
 impl ChatIndex {
     pub fn new() -> Result<Self, String> {
         let mut sb = Schema::builder();
@@ -120,7 +130,12 @@ impl ChatIndex {
                 ChatAction::Post => {
                     writer.delete_term(Term::from_field_text(f.id, &m.id));
                     writer
-                        .add_document(self.document(m, &m.id, &m.content, m.event_time))
+                        .add_document(self.document(
+                            &Author::of(m),
+                            &m.id,
+                            &m.content,
+                            m.event_time,
+                        ))
                         .map_err(|e| format!("indexing {}: {e}", m.id))?;
                     fresh.insert(&m.id, m);
                 }
@@ -128,8 +143,8 @@ impl ChatIndex {
                     let Some(target) = &m.target_id else { continue };
                     // The edit keeps the post's author and time; only the words change.
                     let original = match fresh.get(target.as_str()) {
-                        Some(post) => Some(((*post).clone(), post.event_time)),
-                        None => self.stored(target)?,
+                        Some(post) => Some((Author::of(post), post.event_time)),
+                        None => self.lookup(target)?,
                     };
                     if let Some((post, time)) = original {
                         writer.delete_term(Term::from_field_text(f.id, target));
@@ -156,8 +171,8 @@ impl ChatIndex {
             .map_err(|e| format!("reloading the chat index: {e}"))
     }
 
-    /// A post as last committed: its author, room and time.
-    fn stored(&self, id: &str) -> Result<Option<(ChatMessage, i64)>, String> {
+    /// Who wrote a post still there, and when.
+    fn lookup(&self, id: &str) -> Result<Option<(Author, i64)>, String> {
         let searcher = self.reader.searcher();
         let Some(addr) = self.find(&searcher, id)? else {
             return Ok(None);
@@ -165,36 +180,26 @@ impl ChatIndex {
         let doc: TantivyDocument = searcher
             .doc(addr)
             .map_err(|e| format!("reading {id}: {e}"))?;
-        let text = |field| text_of(&doc, field);
         let f = self.fields;
+        let author = Author {
+            room: text_of(&doc, f.room),
+            user: text_of(&doc, f.user),
+            role: text_of(&doc, f.role),
+        };
         let time = doc
             .get_first(f.time)
             .and_then(|v| v.as_i64())
             .unwrap_or_default();
-        Ok(Some((
-            ChatMessage {
-                id: id.to_string(),
-                room: text(f.room),
-                user: text(f.user),
-                action: ChatAction::Post,
-                role: text(f.role),
-                content: String::new(),
-                context_json: "{}".into(),
-                target_id: None,
-                thread_parent: None,
-                event_time: time,
-            },
-            time,
-        )))
+        Ok(Some((author, time)))
     }
 
-    fn document(&self, m: &ChatMessage, id: &str, content: &str, time: i64) -> TantivyDocument {
+    fn document(&self, a: &Author, id: &str, content: &str, time: i64) -> TantivyDocument {
         let f = self.fields;
         let mut doc = TantivyDocument::default();
         doc.add_text(f.id, id);
-        doc.add_text(f.room, &m.room);
-        doc.add_text(f.user, &m.user);
-        doc.add_text(f.role, &m.role);
+        doc.add_text(f.room, &a.room);
+        doc.add_text(f.user, &a.user);
+        doc.add_text(f.role, &a.role);
         doc.add_text(f.content, content);
         doc.add_i64(f.time, time);
         doc
@@ -213,20 +218,7 @@ impl ChatIndex {
 
     /// The author and room of a post that is still there (not deleted).
     pub fn author(&self, id: &str) -> Result<Option<Author>, String> {
-        let searcher = self.reader.searcher();
-        let Some(addr) = self.find(&searcher, id)? else {
-            return Ok(None);
-        };
-        let doc: TantivyDocument = searcher
-            .doc(addr)
-            .map_err(|e| format!("reading {id}: {e}"))?;
-        let text = |field| text_of(&doc, field);
-        let f = self.fields;
-        Ok(Some(Author {
-            room: text(f.room),
-            user: text(f.user),
-            role: text(f.role),
-        }))
+        Ok(self.lookup(id)?.map(|(author, _)| author))
     }
 
     /// Every post of a user still there, as (room, id): what delete-my-data removes.
