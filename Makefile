@@ -48,6 +48,7 @@ test-unit: setup
 # Starts the services, runs every test (including those marked as needing services),
 # and stops the services whatever the outcome.
 test: setup-test
+	@$(SERVICES) reset kafka
 	@$(SERVICES) up
 	@set -o pipefail; eval "$$($(SERVICES) env)"; \
 	  status=0; cargo test --workspace -- --include-ignored || status=$$?; \

@@ -33,8 +33,11 @@ fn rec(key: &str, value: u32, timestamp_ms: i64) -> OutRecord {
 }
 
 async fn poll_until(c: &mut finstream_bus::Consumer, n: usize) -> Vec<finstream_bus::Record> {
+    // A deadline, not a tight budget: the first join of a group waits on the broker's group
+    // coordinator, which can take many seconds on a freshly started, busy two-core machine.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
     let mut out = Vec::new();
-    for _ in 0..100 {
+    while std::time::Instant::now() < deadline {
         out.extend(
             c.poll_batch(100, Duration::from_millis(200))
                 .await

@@ -55,10 +55,11 @@ die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
   cat <<EOF
-usage: $(basename "$0") up|down|status|env [kafka|redis|cassandra|registry|s3 ...]
+usage: $(basename "$0") up|down|reset|status|env [kafka|redis|cassandra|registry|s3 ...]
 
   up       fetch (first time) and start the services, wait until they answer
   down     stop them (SIGTERM, then SIGKILL after ${STOP_TIMEOUT}s)
+  reset    stop them and delete their data (topics, tables, keys); downloads are kept
   status   one line per service: running/stopped, pid, port
   env      print shell exports for the tests:  eval "\$($(basename "$0") env)"
 
@@ -609,6 +610,24 @@ cmd_up() {
   log "up: $*"
 }
 
+# cmd_reset: every test run creates topics and keyspaces of its own; after a few hundred runs
+# the broker spends its start loading thousands of dead partitions. Reset starts from empty.
+cmd_reset() {
+  local svc d
+  cmd_down "$@"
+  for svc in "$@"; do
+    d="$(svc_dir "$svc")"
+    [[ -d "$d" ]] || continue
+    case "$svc" in
+      kafka) rm -rf "$d/data" "$d/cluster.id" "$d/controller.port" ;;
+      cassandra) rm -rf "$d/data" "$d/commitlog" "$d/hints" "$d/saved_caches" "$d/cdc_raw" ;;
+      redis | registry) rm -rf "$d/data" ;;
+      s3) ;;
+    esac
+    log "$svc: data deleted"
+  done
+}
+
 cmd_down() {
   local svc pid i signalled=() list=("$@")
   lock_state
@@ -676,7 +695,7 @@ main() {
   [[ $# -gt 0 ]] && shift
   case "$cmd" in
     -h | --help | help) usage; return 0 ;;
-    up | down | status | env) ;;
+    up | down | reset | status | env) ;;
     "") usage >&2; return 2 ;;
     *) printf '[services] error: unknown command %s\n' "$cmd" >&2; usage >&2; return 2 ;;
   esac
