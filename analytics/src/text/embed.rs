@@ -1,6 +1,7 @@
-//! Sentence embeddings with all-MiniLM-L6-v2, in Rust: candle's BERT and Hugging Face's
-//! tokenizer, computing what sentence-transformers computes for this model: token
-//! embeddings, mean pooling over the attention mask, L2 normalisation.
+//! Sentence embeddings with all-MiniLM-L6-v2, in Rust: the encoder of `minilm.rs` on
+//! candle tensors and Hugging Face's tokenizer, computing what sentence-transformers
+//! computes for this model: token embeddings, mean pooling over the attention mask, L2
+//! normalisation.
 //!
 //! Inputs are truncated at 256 word pieces (the model's `max_seq_length`; its
 //! tokenizer.json says 128, which sentence-transformers overrides too). Texts are embedded
@@ -11,12 +12,12 @@
 //! is pure computation.
 
 use super::chunk::PieceCounter;
+use super::minilm::{Config, MiniLm, mean_pool_normalized};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 /// Length of an embedding.
 pub const DIMENSION: usize = 384;
@@ -54,7 +55,7 @@ pub enum EmbedError {
 
 /// all-MiniLM-L6-v2, ready to embed.
 pub struct Embedder {
-    model: BertModel,
+    model: MiniLm,
     /// Truncates at [`MAX_TOKENS`] and pads to the longest text of a batch.
     tokenizer: Tokenizer,
     /// Neither truncates nor pads: for counting word pieces.
@@ -96,6 +97,8 @@ impl Embedder {
         let mut tokenizer = counter.clone();
         tokenizer.with_padding(Some(PaddingParams {
             strategy: PaddingStrategy::BatchLongest,
+            // The encoder and the pooling rely on it: a text's tokens come first.
+            direction: PaddingDirection::Right,
             ..PaddingParams::default()
         }));
         tokenizer
@@ -107,7 +110,8 @@ impl Embedder {
         let device = Device::Cpu;
         let weights =
             VarBuilder::from_buffered_safetensors(read("model.safetensors")?, DType::F32, &device)?;
-        let model = BertModel::load(weights, &config)?;
+        let model = MiniLm::load(weights, &config)?;
+        super::machine::keep_freed_memory();
         Ok(Self {
             model,
             tokenizer,
@@ -150,24 +154,15 @@ impl Embedder {
             .iter()
             .flat_map(|e| e.get_ids().to_vec())
             .collect();
-        let mask: Vec<u32> = encodings
+        // The tokenizer pads on the right, so a text's tokens are the first `length` of
+        // its row: the encoder attends over that prefix and pooling averages it.
+        let lengths: Vec<usize> = encodings
             .iter()
-            .flat_map(|e| e.get_attention_mask().to_vec())
+            .map(|e| e.get_attention_mask().iter().filter(|&&m| m == 1).count())
             .collect();
         let ids = Tensor::from_vec(ids, (rows, len), &self.device)?;
-        let mask = Tensor::from_vec(mask, (rows, len), &self.device)?;
-        let hidden = self.model.forward(&ids, &ids.zeros_like()?, Some(&mask))?;
-        // Mean of the token embeddings that are not padding.
-        let weights = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
-        let summed = hidden.broadcast_mul(&weights)?.sum(1)?;
-        let counts = weights.sum(1)?.clamp(1e-9f32, f32::MAX)?;
-        let mean = summed.broadcast_div(&counts)?;
-        let norms = mean
-            .sqr()?
-            .sum_keepdim(1)?
-            .sqrt()?
-            .clamp(1e-12f32, f32::MAX)?;
-        Ok(mean.broadcast_div(&norms)?.to_vec2::<f32>()?)
+        let hidden = self.model.forward(&ids, &lengths)?;
+        Ok(mean_pool_normalized(&hidden, &lengths)?)
     }
 
     /// Word pieces of `text` without special tokens and without truncation.

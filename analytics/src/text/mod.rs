@@ -8,13 +8,17 @@
 //! - [`metadata`]: title, author, dates, page count, tickers mentioned.
 //! - [`sentence`] and [`chunk`]: sentence-aware chunks of at most 256 word pieces with
 //!   overlap, with page and character offsets.
-//! - [`embed`]: all-MiniLM-L6-v2 on candle, equal to sentence-transformers' vectors.
+//! - [`embed`]: all-MiniLM-L6-v2 on candle, equal to sentence-transformers' vectors;
+//!   [`minilm`] is its encoder, [`kernels`] the element-wise parts of it.
 //!
 //! Start reading at [`chunk::chunk`].
 
 pub mod chunk;
 pub mod clean;
 pub mod embed;
+pub mod kernels;
+mod machine;
 pub mod metadata;
+pub mod minilm;
 pub mod pdf;
 pub mod sentence;
