@@ -18,29 +18,17 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::Message;
 
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} is set by `make test`"))
-}
-
 fn chat_env(prefix: &str, keyspace: &str, data: &std::path::Path) -> Vec<(String, String)> {
-    vec![
-        ("FINSTREAM__BUS__BACKEND".into(), "kafka".into()),
+    let mut env = distributed_env(prefix, keyspace, data);
+    env.extend([
         (
-            "FINSTREAM__KAFKA__BROKERS".into(),
-            env("FINSTREAM_TEST_KAFKA"),
+            "FINSTREAM__REDIS__URL".into(),
+            service("FINSTREAM_TEST_REDIS"),
         ),
-        ("FINSTREAM__KAFKA__TOPIC_PREFIX".into(), prefix.into()),
-        ("FINSTREAM__STORE__BACKEND".into(), "scylla".into()),
-        (
-            "FINSTREAM__STORE__NODES".into(),
-            format!("[\"{}\"]", env("FINSTREAM_TEST_CASSANDRA")),
-        ),
-        ("FINSTREAM__STORE__KEYSPACE".into(), keyspace.into()),
-        ("FINSTREAM__REDIS__URL".into(), env("FINSTREAM_TEST_REDIS")),
-        ("FINSTREAM__DATA__DIR".into(), data.display().to_string()),
         ("FINSTREAM__GATEWAY__AUTH__REQUIRED".into(), "false".into()),
         ("FINSTREAM__PERSIST__MAX_AGE_MS".into(), "200".into()),
-    ]
+    ]);
+    env
 }
 
 struct Client {

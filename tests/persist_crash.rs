@@ -16,29 +16,13 @@ use std::time::{Duration, Instant};
 
 const TRADES: usize = 1_000_000;
 
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .unwrap_or_else(|_| panic!("{name} is set by `make test` (deploy/local/services.sh env)"))
-}
-
 fn persist_env(prefix: &str, keyspace: &str, data: &std::path::Path) -> Vec<(String, String)> {
-    vec![
-        ("FINSTREAM__BUS__BACKEND".into(), "kafka".into()),
-        (
-            "FINSTREAM__KAFKA__BROKERS".into(),
-            env("FINSTREAM_TEST_KAFKA"),
-        ),
-        ("FINSTREAM__KAFKA__TOPIC_PREFIX".into(), prefix.into()),
-        ("FINSTREAM__STORE__BACKEND".into(), "scylla".into()),
-        (
-            "FINSTREAM__STORE__NODES".into(),
-            format!("[\"{}\"]", env("FINSTREAM_TEST_CASSANDRA")),
-        ),
-        ("FINSTREAM__STORE__KEYSPACE".into(), keyspace.into()),
-        ("FINSTREAM__DATA__DIR".into(), data.display().to_string()),
+    let mut env = distributed_env(prefix, keyspace, data);
+    env.extend([
         ("FINSTREAM__PERSIST__MAX_EVENTS".into(), "20000".into()),
         ("FINSTREAM__PERSIST__MAX_AGE_MS".into(), "500".into()),
-    ]
+    ]);
+    env
 }
 
 fn sql_count(data: &std::path::Path, query: &str) -> String {
@@ -71,7 +55,7 @@ async fn persist_killed_at_random_keeps_every_trade_exactly_once() {
 
     // A million trades, 200 symbols, on the trades topic, as an external producer would.
     let producer: FutureProducer = ClientConfig::new()
-        .set("bootstrap.servers", env("FINSTREAM_TEST_KAFKA"))
+        .set("bootstrap.servers", service("FINSTREAM_TEST_KAFKA"))
         .set("linger.ms", "20")
         .set("batch.num.messages", "10000")
         .set("queue.buffering.max.messages", "500000")
@@ -163,7 +147,7 @@ async fn persist_killed_at_random_keeps_every_trade_exactly_once() {
 
     // Cassandra, by CQL: every trade, once (rows are keyed by the trade).
     let store = ScyllaStore::connect(ScyllaConfig {
-        nodes: vec![env("FINSTREAM_TEST_CASSANDRA")],
+        nodes: vec![service("FINSTREAM_TEST_CASSANDRA")],
         keyspace: keyspace.clone(),
         ..ScyllaConfig::default()
     })

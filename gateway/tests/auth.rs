@@ -88,6 +88,19 @@ async fn serve(config: GatewayConfig, store: Option<HotStore>, limiter: RateLimi
     }
 }
 
+/// A gateway that requires credentials, on a store holding a key of each role.
+async fn serve_requiring_keys(dir: &std::path::Path) -> (Served, Keys) {
+    let (store, keys) = store_with_keys(dir).await;
+    let config = GatewayConfig {
+        auth: required(),
+        ..GatewayConfig::default()
+    };
+    (
+        serve(config, Some(store), RateLimiter::memory()).await,
+        keys,
+    )
+}
+
 fn required() -> AuthConfig {
     AuthConfig {
         required: Some(true),
@@ -153,16 +166,7 @@ fn assert_error(status: u16, body: &Value, want: u16, mentions: &str) {
 #[tokio::test]
 async fn keys_roles_and_every_way_credentials_fail() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (store, keys) = store_with_keys(dir.path()).await;
-    let s = serve(
-        GatewayConfig {
-            auth: required(),
-            ..GatewayConfig::default()
-        },
-        Some(store),
-        RateLimiter::memory(),
-    )
-    .await;
+    let (s, keys) = serve_requiring_keys(dir.path()).await;
     let path = "/v1/snapshot/AAPL";
     // Public paths need nothing.
     assert_eq!(s.get("/health", &[]).await.0, 200);
@@ -224,16 +228,7 @@ async fn keys_roles_and_every_way_credentials_fail() {
 #[tokio::test]
 async fn roles_decide_uploads_chat_and_stream_channels() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (store, keys) = store_with_keys(dir.path()).await;
-    let s = serve(
-        GatewayConfig {
-            auth: required(),
-            ..GatewayConfig::default()
-        },
-        Some(store),
-        RateLimiter::memory(),
-    )
-    .await;
+    let (s, keys) = serve_requiring_keys(dir.path()).await;
     // A viewer lists documents but may not upload them, nor chat.
     let (st, _, _) = s.get("/v1/documents", &key_headers(&keys.viewer)).await;
     assert_ne!(st, 403, "a viewer may list documents");

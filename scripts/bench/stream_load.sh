@@ -8,39 +8,14 @@
 # LOAD_CONNECTIONS (10000, rooms of 1000), RATES (bars per second for the saturation runs).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-BIN="${FINSTREAM_BIN:-${CARGO_TARGET_DIR:-$HOME/.cache/finstream/target}/release/finstream}"
-[[ -x "$BIN" ]] || { echo "build it first: cargo build --release --bin finstream" >&2; exit 2; }
 IDLE_CONNECTIONS="${IDLE_CONNECTIONS:-19000}"
 LOAD_CONNECTIONS="${LOAD_CONNECTIONS:-10000}"
 RATES="${RATES:-200 400 800}"
+source scripts/bench/common.sh
 
-deploy/local/services.sh up kafka
-export FINSTREAM__BUS__BACKEND=kafka
-export FINSTREAM__KAFKA__BROKERS=127.0.0.1:9092
-export FINSTREAM__KAFKA__TOPIC_PREFIX="load$$."
-export FINSTREAM__GATEWAY__AUTH__REQUIRED=false
-# One address opens every connection here: lift the per-IP limits for the run.
-export FINSTREAM__GATEWAY__LIMITS__REQUESTS_PER_IP=100000000
+bench_setup "load$$."
 export FINSTREAM__GATEWAY__LIMITS__SUBSCRIPTIONS_PER_KEY=100000000
 export FINSTREAM__GATEWAY__LIMITS__WS_MESSAGES_PER_KEY=100000000
-export FINSTREAM__LOG__LEVEL=warn
-"$BIN" topics create >/dev/null
-
-logs="$(mktemp -d)"
-pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; }
-trap cleanup EXIT
-
-start_gateway() { # port
-  "$BIN" gateway --http "127.0.0.1:$1" >"$logs/gateway-$1.log" 2>&1 &
-  pids+=("$!")
-  for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$1/health" >/dev/null && return 0
-    sleep 0.2
-  done
-  echo "gateway on $1 did not start; see $logs/gateway-$1.log" >&2
-  exit 1
-}
 
 start_gateway 8181
 gw="${pids[0]}"

@@ -317,3 +317,33 @@ pub fn unique(prefix: &str) -> String {
 pub fn rfc3339(nanos: i64) -> String {
     finstream_schemas::alpaca::format_rfc3339(nanos)
 }
+
+/// A service address from `deploy/local/services.sh env`, which `make test` loads.
+pub fn service(name: &str) -> String {
+    std::env::var(name)
+        .unwrap_or_else(|_| panic!("{name} is set by `make test` (deploy/local/services.sh env)"))
+}
+
+/// The configuration of a `finstream` process on the Kafka and Cassandra of
+/// `deploy/local`: topics under `prefix`, tables in `keyspace`, files in `data`.
+pub fn distributed_env(
+    prefix: &str,
+    keyspace: &str,
+    data: &std::path::Path,
+) -> Vec<(String, String)> {
+    vec![
+        ("FINSTREAM__BUS__BACKEND".into(), "kafka".into()),
+        (
+            "FINSTREAM__KAFKA__BROKERS".into(),
+            service("FINSTREAM_TEST_KAFKA"),
+        ),
+        ("FINSTREAM__KAFKA__TOPIC_PREFIX".into(), prefix.into()),
+        ("FINSTREAM__STORE__BACKEND".into(), "scylla".into()),
+        (
+            "FINSTREAM__STORE__NODES".into(),
+            format!("[\"{}\"]", service("FINSTREAM_TEST_CASSANDRA")),
+        ),
+        ("FINSTREAM__STORE__KEYSPACE".into(), keyspace.into()),
+        ("FINSTREAM__DATA__DIR".into(), data.display().to_string()),
+    ]
+}

@@ -13,13 +13,9 @@
 import { type Credentials, authHeaders, authQuery, loadCredentials } from "./credentials";
 import { ApiError, errorMessage, fetchWithCredentials } from "./rest";
 import type { Socket, StreamStatus } from "./stream";
+import { Heartbeat, OPEN, retryDelay } from "./socket";
 import type { ChatClientMessage, ChatPosted, ChatServerFrame, Positions } from "./types";
 import { advance, mergePositions, partitionKey } from "../chat/model";
-
-const PING_EVERY_MS = 20_000;
-const PONG_WITHIN_MS = 10_000;
-const BACKOFF_MAX_MS = 10_000;
-const OPEN = 1;
 
 export interface ChatClientOptions {
   /** The socket's URL for a user name (null: named by the credentials); read at each connect. */
@@ -47,8 +43,7 @@ export class ChatClient {
   private readonly resumedJoins = new Set<string>();
   private nextRef = 1;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private pongDeadline: number | null = null;
+  private readonly heartbeat = new Heartbeat();
   private readonly frameListeners = new Set<(f: ChatServerFrame) => void>();
   private readonly statusListeners = new Set<(s: StreamStatus) => void>();
   private current: StreamStatus;
@@ -178,7 +173,7 @@ export class ChatClient {
     socket.onopen = () => {
       opened = true;
       this.setStatus({ authError: null });
-      this.startPings();
+      this.heartbeat.start(() => this.send({ action: "ping" }), () => this.silent());
       if (this.rooms.size === 0) this.setStatus({ phase: "live", attempt: 0 });
       for (const room of this.rooms) this.sendJoin(room);
     };
@@ -188,7 +183,7 @@ export class ChatClient {
     socket.onclose = () => {
       if (this.socket !== socket) return;
       this.socket = null;
-      this.stopPings();
+      this.heartbeat.stop();
       this.forgetSocket();
       if (!this.wanted) return;
       this.scheduleRetry();
@@ -217,7 +212,7 @@ export class ChatClient {
     } catch {
       return;
     }
-    this.pongDeadline = null;
+    this.heartbeat.heard();
     switch (frame.type) {
       case "joined": {
         this.joining.delete(frame.room);
@@ -290,8 +285,7 @@ export class ChatClient {
 
   private scheduleRetry(): void {
     const attempt = this.current.attempt + 1;
-    const base = Math.min(BACKOFF_MAX_MS, 500 * 2 ** (attempt - 1));
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    const delay = retryDelay(attempt);
     this.clearRetry();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -322,36 +316,22 @@ export class ChatClient {
     for (const l of this.frameListeners) l(frame);
   }
 
-  private startPings(): void {
-    this.stopPings();
-    this.pingTimer = setInterval(() => {
-      if (this.pongDeadline !== null && Date.now() > this.pongDeadline) {
-        const socket = this.socket;
-        if (socket) {
-          this.socket = null;
-          socket.onclose = null;
-          socket.close(4000, "no pong");
-          this.stopPings();
-          this.forgetSocket();
-          this.scheduleRetry();
-        }
-        return;
-      }
-      this.send({ action: "ping" });
-      this.pongDeadline ??= Date.now() + PONG_WITHIN_MS;
-    }, PING_EVERY_MS);
-  }
-
-  private stopPings(): void {
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    this.pingTimer = null;
-    this.pongDeadline = null;
+  /** The connection went silent: replace it. */
+  private silent(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    socket.onclose = null;
+    socket.close(4000, "no pong");
+    this.heartbeat.stop();
+    this.forgetSocket();
+    this.scheduleRetry();
   }
 
   private dropSocket(code: number, reason: string): void {
     const socket = this.socket;
     this.socket = null;
-    this.stopPings();
+    this.heartbeat.stop();
     if (!socket) return;
     socket.onclose = null;
     socket.onmessage = null;

@@ -8,6 +8,7 @@
 // then sends `resumed`. Nothing is missed and nothing comes twice (stream.rs).
 
 import { authQuery, loadCredentials } from "./credentials";
+import { Heartbeat, OPEN, retryDelay } from "./socket";
 import { type ApiError, probeStreamAuth } from "./rest";
 import type {
   Channel,
@@ -48,12 +49,6 @@ export interface StreamStatus {
   lastError: string | null;
 }
 
-const PING_EVERY_MS = 20_000;
-const PONG_WITHIN_MS = 10_000;
-const BACKOFF_MAX_MS = 10_000;
-/** `WebSocket.OPEN`, spelled out so that tests run without a WebSocket global. */
-const OPEN = 1;
-
 /** What the client needs of a WebSocket. */
 export interface Socket {
   readonly readyState: number;
@@ -85,8 +80,7 @@ export class StreamClient {
   /** Whether `positions` belong to a subscription that dropped and should be resumed. */
   private resumable = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
-  private pingTimer: ReturnType<typeof setInterval> | null = null;
-  private pongDeadline: number | null = null;
+  private readonly heartbeat = new Heartbeat();
   private readonly updateListeners = new Set<(u: StreamUpdate) => void>();
   private readonly statusListeners = new Set<(s: StreamStatus) => void>();
   private readonly resumeListeners = new Set<(r: ResumedFrame) => void>();
@@ -177,7 +171,7 @@ export class StreamClient {
       this.sentSymbols.clear();
       this.sentChannels = "";
       this.setStatus({ authError: null });
-      this.startPings();
+      this.heartbeat.start(() => this.send({ action: "ping" }), () => this.silent());
       this.sync();
     };
     socket.onmessage = (event: MessageEvent<unknown>) => {
@@ -186,7 +180,7 @@ export class StreamClient {
     socket.onclose = () => {
       if (this.socket !== socket) return; // replaced on purpose
       this.socket = null;
-      this.stopPings();
+      this.heartbeat.stop();
       if (this.sentSymbols.size > 0) this.resumable = true;
       this.scheduleRetry();
       if (!opened) void this.checkAuth();
@@ -234,7 +228,7 @@ export class StreamClient {
     } catch {
       return;
     }
-    this.pongDeadline = null;
+    this.heartbeat.heard();
     switch (frame.type) {
       case "subscribed":
         if (this.current.phase === "resuming") {
@@ -288,8 +282,7 @@ export class StreamClient {
 
   private scheduleRetry(): void {
     const attempt = this.current.attempt + 1;
-    const base = Math.min(BACKOFF_MAX_MS, 500 * 2 ** (attempt - 1));
-    const delay = Math.round(base * (0.75 + Math.random() * 0.5));
+    const delay = retryDelay(attempt);
     this.clearRetry();
     this.retryTimer = setTimeout(() => {
       this.retryTimer = null;
@@ -308,37 +301,22 @@ export class StreamClient {
     this.setStatus({ authError: refused ? `${refused.status}: ${refused.message}` : null });
   }
 
-  private startPings(): void {
-    this.stopPings();
-    this.pingTimer = setInterval(() => {
-      if (this.pongDeadline !== null && Date.now() > this.pongDeadline) {
-        // Nothing came back, not even a pong: the connection is dead without a close.
-        const socket = this.socket;
-        if (socket) {
-          this.socket = null;
-          socket.onclose = null;
-          socket.close(4000, "no pong");
-          this.stopPings();
-          this.resumable = this.sentSymbols.size > 0;
-          this.scheduleRetry();
-        }
-        return;
-      }
-      this.send({ action: "ping" });
-      this.pongDeadline ??= Date.now() + PONG_WITHIN_MS;
-    }, PING_EVERY_MS);
-  }
-
-  private stopPings(): void {
-    if (this.pingTimer !== null) clearInterval(this.pingTimer);
-    this.pingTimer = null;
-    this.pongDeadline = null;
+  /** The connection went silent: replace it. */
+  private silent(): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = null;
+    socket.onclose = null;
+    socket.close(4000, "no pong");
+    this.heartbeat.stop();
+    this.resumable = this.sentSymbols.size > 0;
+    this.scheduleRetry();
   }
 
   private dropSocket(code: number, reason: string): void {
     const socket = this.socket;
     this.socket = null;
-    this.stopPings();
+    this.heartbeat.stop();
     if (!socket) return;
     socket.onclose = null;
     socket.onmessage = null;
