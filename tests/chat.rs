@@ -471,6 +471,12 @@ async fn rest_attachments_export_limits_and_erasure_on_finstream_run() {
             "FINSTREAM__GATEWAY__CHAT__RETENTION_CHECK_SECS".to_string(),
             "1".to_string(),
         ),
+        // History must show the ephemeral message well within its 3 s: persist's default
+        // flush age (2 s) raced the 2 s this test waits for it.
+        (
+            "FINSTREAM__PERSIST__MAX_AGE_MS".to_string(),
+            "200".to_string(),
+        ),
     ];
     let app = Finstream::run_in(dir.path(), &env);
     wait_http_ok(&format!("{}/ready", app.url()), Duration::from_secs(60)).await;
