@@ -383,8 +383,16 @@ impl Application {
                     .await
             }
             None => {
+                use axum::serve::ListenerExt;
                 tracing::info!(addr = %self.listener.local_addr()?, "gateway listening");
-                axum::serve(self.listener, service)
+                // Updates are written as soon as they are queued (a backlog goes in one
+                // write): Nagle's algorithm would only hold them back for an ACK.
+                let listener = self.listener.tap_io(|tcp| {
+                    if let Err(e) = tcp.set_nodelay(true) {
+                        tracing::debug!(error = %e, "could not set TCP_NODELAY");
+                    }
+                });
+                axum::serve(listener, service)
                     .with_graceful_shutdown(async move { shutdown.cancelled().await })
                     .await
             }

@@ -133,19 +133,35 @@ pub type Positions = std::collections::BTreeMap<String, i64>;
 
 /// One frame for a connection, with the event time of the update it carries (0 for
 /// replies and control frames), so the writer can measure fan-out latency.
+///
+/// Built once per update and shared by every subscriber's queue: a queue slot is one
+/// pointer, so an idle connection's first queue block (32 slots) is 256 bytes, not 1.3 KB.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Frame {
+pub struct Frame(Arc<FrameData>);
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct FrameData {
     pub text: Utf8Bytes,
     /// Nanoseconds since the Unix epoch; 0: not an update.
     pub event_nanos: i64,
 }
 
+impl Frame {
+    pub fn update(text: Utf8Bytes, event_nanos: i64) -> Self {
+        Self(Arc::new(FrameData { text, event_nanos }))
+    }
+}
+
+impl std::ops::Deref for Frame {
+    type Target = FrameData;
+    fn deref(&self) -> &FrameData {
+        &self.0
+    }
+}
+
 impl From<Utf8Bytes> for Frame {
     fn from(text: Utf8Bytes) -> Self {
-        Self {
-            text,
-            event_nanos: 0,
-        }
+        Self::update(text, 0)
     }
 }
 
@@ -533,13 +549,18 @@ impl Hub {
         // Rendered once, and only if someone wants it: most raw trades and quotes of a
         // busy market have no subscriber on a given gateway. Chat is always rendered: the
         // room's recent frames are kept for fresh joins.
-        let mut json: Option<Utf8Bytes> = None;
+        let mut frame: Option<Frame> = None;
         let mut conflation_key = None;
+        let render = |update: &Update| {
+            update
+                .render(record)
+                .map(|json| Frame::update(json, update.event.event_time()))
+        };
         if update.channel == Channel::Chat {
-            json = update.render(record);
+            frame = render(&update);
             conflation_key = Some(update.conflation_key());
-            if let Some(frame) = &json {
-                self.remember(&update.symbol, frame);
+            if let Some(f) = &frame {
+                self.remember(&update.symbol, &f.text);
             }
         }
         let Some(targets) = subs.get(&update.symbol) else {
@@ -549,22 +570,17 @@ impl Hub {
             if !sub.channels.contains(update.channel) {
                 continue;
             }
-            if json.is_none() {
-                json = update.render(record);
+            if frame.is_none() {
+                frame = render(&update);
                 conflation_key = Some(update.conflation_key());
             }
-            let (Some(json), Some(conflation_key)) = (&json, &conflation_key) else {
+            let (Some(frame), Some(conflation_key)) = (&frame, &conflation_key) else {
                 return;
             };
-            match sub.outbox.offer_live(
-                partition,
-                record.offset,
-                conflation_key,
-                Frame {
-                    text: json.clone(),
-                    event_nanos: update.event.event_time(),
-                },
-            ) {
+            match sub
+                .outbox
+                .offer_live(partition, record.offset, conflation_key, frame.clone())
+            {
                 Offer::Queued => {
                     self.stats.delivered.fetch_add(1, Ordering::Relaxed);
                 }

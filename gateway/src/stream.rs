@@ -219,9 +219,13 @@ pub async fn serve(
                                     if !outbox.send(frame.into()).await {
                                         break;
                                     }
-                                    let done = log
-                                        .replay(&from, &positions, &symbols, channels, &outbox)
-                                        .await;
+                                    // Boxed: the replay's state (a log reader,
+                                    // its batches) would otherwise be part of every
+                                    // connection's task, idle ones included.
+                                    let done = Box::pin(
+                                        log.replay(&from, &positions, &symbols, channels, &outbox),
+                                    )
+                                    .await;
                                     let lost = outbox.release(&positions);
                                     done.frame(lost)
                                 }
@@ -255,6 +259,18 @@ pub async fn serve(
 
 pub(crate) type Sink = futures::stream::SplitSink<WebSocket, Message>;
 
+/// Frames written with one flush at most. A connection that fell behind catches up in a
+/// few large writes instead of one system call per frame: the per-write cost (on
+/// loopback, most of the fan-out's CPU) is spread over the batch exactly when the
+/// gateway is busiest.
+const WRITE_BATCH: usize = 64;
+
+/// The writer's metric handles, looked up once per connection rather than per frame.
+struct WriterMetrics {
+    out: metrics::Counter,
+    fanout: metrics::Histogram,
+}
+
 /// Writes a connection's frames until it closes: queued ones first, then what was
 /// conflated; pings when idle; closes a client behind for longer than `slow_close` with
 /// the reason. Shared by `/v1/stream` and `/v1/chat`.
@@ -268,15 +284,32 @@ pub(crate) fn spawn_writer(
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let writer_shutdown = shutdown;
+        let metrics = WriterMetrics {
+            out: metrics::counter!("finstream_gateway_messages_out_total"),
+            fanout: metrics::histogram!("finstream_gateway_fanout_seconds"),
+        };
         let mut heartbeat = tokio::time::interval(limits.heartbeat);
         heartbeat.tick().await;
+        let mut batch: Vec<Frame> = Vec::new();
         loop {
             // Queued updates are older than conflated ones: they go first.
-            let batch: Vec<Frame> = match rx.try_recv() {
-                Ok(m) => vec![m],
-                Err(mpsc::error::TryRecvError::Disconnected) => break,
-                Err(mpsc::error::TryRecvError::Empty) => outbox.take_conflated(),
-            };
+            let mut closed = false;
+            while batch.len() < WRITE_BATCH {
+                match rx.try_recv() {
+                    Ok(frame) => batch.push(frame),
+                    Err(mpsc::error::TryRecvError::Empty) => break,
+                    Err(mpsc::error::TryRecvError::Disconnected) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+            if batch.is_empty() {
+                if closed {
+                    break;
+                }
+                batch = outbox.take_conflated();
+            }
             if batch.is_empty() {
                 tokio::select! {
                     _ = writer_shutdown.cancelled() => {
@@ -284,11 +317,7 @@ pub(crate) fn spawn_writer(
                         break;
                     }
                     msg = rx.recv() => match msg {
-                        Some(text) => {
-                            if !write(&mut sink, text, limits.slow_close).await {
-                                break;
-                            }
-                        }
+                        Some(frame) => batch.push(frame),
                         None => break,
                     },
                     _ = outbox.wake.notified() => {}
@@ -311,29 +340,38 @@ pub(crate) fn spawn_writer(
                 close_slow(&mut sink, reason).await;
                 break;
             }
-            let mut ok = true;
-            for text in batch {
-                if !write(&mut sink, text, limits.slow_close).await {
-                    ok = false;
-                    break;
-                }
-            }
-            if !ok {
+            if !write_batch(&mut sink, &mut batch, limits.slow_close, &metrics).await {
                 break;
             }
         }
     })
 }
 
-/// Writes one frame. A client that takes longer than `limit` to accept it has stopped
-/// reading: it is told why (if it reads again within seconds) and dropped.
-async fn write(sink: &mut Sink, frame: Frame, limit: Duration) -> bool {
-    match tokio::time::timeout(limit, sink.send(Message::Text(frame.text))).await {
+/// Writes `batch` with one flush and empties it. A client that takes longer than `limit`
+/// to accept it has stopped reading: it is told why (if it reads again within seconds)
+/// and dropped.
+async fn write_batch(
+    sink: &mut Sink,
+    batch: &mut Vec<Frame>,
+    limit: Duration,
+    metrics: &WriterMetrics,
+) -> bool {
+    let frames: &[Frame] = batch;
+    let written = async {
+        for frame in frames {
+            sink.feed(Message::Text(frame.text.clone())).await?;
+        }
+        sink.flush().await
+    };
+    match tokio::time::timeout(limit, written).await {
         Ok(Ok(())) => {
-            metrics::counter!("finstream_gateway_messages_out_total").increment(1);
-            if frame.event_nanos > 0 {
-                let seconds = (finstream_schemas::now_nanos() - frame.event_nanos) as f64 / 1e9;
-                metrics::histogram!("finstream_gateway_fanout_seconds").record(seconds.max(0.0));
+            metrics.out.increment(batch.len() as u64);
+            let now = finstream_schemas::now_nanos();
+            for frame in batch.drain(..) {
+                if frame.event_nanos > 0 {
+                    let seconds = (now - frame.event_nanos) as f64 / 1e9;
+                    metrics.fanout.record(seconds.max(0.0));
+                }
             }
             true
         }

@@ -106,6 +106,8 @@ impl TlsListener {
                         continue;
                     }
                 };
+                // As on plain connections (app.rs): no Nagle delay on updates.
+                let _ = stream.set_nodelay(true);
                 let (acceptor, tx) = (acceptor.clone(), tx.clone());
                 tokio::spawn(async move {
                     match tokio::time::timeout(handshake, acceptor.accept(stream)).await {

@@ -444,16 +444,15 @@ impl Session {
             return Ok(None);
         }
         let rooms: BTreeSet<String> = [key].into();
-        let done = self
-            .log
-            .replay(
-                &from,
-                &positions,
-                &rooms,
-                Channels::default().with(Channel::Chat),
-                &self.outbox,
-            )
-            .await;
+        // Boxed, as in `stream.rs`: a member's task should not carry a replay's state.
+        let done = Box::pin(self.log.replay(
+            &from,
+            &positions,
+            &rooms,
+            Channels::default().with(Channel::Chat),
+            &self.outbox,
+        ))
+        .await;
         let lost = self.outbox.release(&positions);
         let resumed: serde_json::Value =
             serde_json::from_str(done.frame(lost).as_str()).unwrap_or_default();
