@@ -111,7 +111,6 @@ impl Embedder {
         let weights =
             VarBuilder::from_buffered_safetensors(read("model.safetensors")?, DType::F32, &device)?;
         let model = MiniLm::load(weights, &config)?;
-        super::machine::keep_freed_memory();
         Ok(Self {
             model,
             tokenizer,
@@ -129,6 +128,12 @@ impl Embedder {
 
     /// One unit-length vector of [`DIMENSION`] numbers per text, in the order given.
     pub fn embed(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
+        // Batches allocate tensors of tens of MB: from the first one on, the process keeps
+        // freed memory for the next (`machine.rs`). A process that only embeds one query
+        // at a time (a gateway) keeps glibc's defaults and gives memory back.
+        if texts.len() > 1 {
+            super::machine::keep_freed_memory();
+        }
         // Batches of similar length waste little on padding; sentence-transformers sorts
         // the same way, by length in characters.
         let mut order: Vec<usize> = (0..texts.len()).collect();

@@ -9,7 +9,9 @@
 //! (page faults, zeroing pages, unmapping). Raising the mmap and trim thresholds keeps
 //! freed blocks in the heap for reuse; `cargo bench --bench embed` went from 7.6 to 11.4
 //! chunks/s with this alone. The cost: the process keeps its peak heap (about a batch's
-//! working set) instead of giving it back between batches.
+//! working set) instead of giving it back between batches. So it is set by the first
+//! batch of more than one text (`Embedder::embed`), not when the model loads: a gateway
+//! that only embeds search queries keeps glibc's defaults.
 
 #![allow(unsafe_code)]
 
