@@ -1,4 +1,4 @@
-//! Chunks embedded per second by finstream's all-MiniLM-L6-v2 (candle, CPU), printed as
+//! Chunks embedded per second by finstream's all-MiniLM-L6-v2 (Rust, CPU), printed as
 //! figures. The chunks are real output of the chunker (close to the 256-piece limit, as in
 //! production) over a deterministic financial text; they are written to
 //! `$CARGO_TARGET_DIR/embed-bench-chunks.json` (or FINSTREAM_BENCH_CHUNKS) so that
@@ -135,7 +135,7 @@ fn main() {
         })
         .fold(f64::INFINITY, f64::min);
     println!(
-        "finstream (candle, CPU, {} threads): {:.1} chunks/s, {:.0} tokens/s ({} chunks, {:.0} tokens per chunk on average, batch {batch}, best of {RUNS})",
+        "finstream (Rust, CPU, {} threads): {:.1} chunks/s, {:.0} tokens/s ({} chunks, {:.0} tokens per chunk on average, batch {batch}, best of {RUNS})",
         std::thread::available_parallelism().map_or(1, usize::from),
         chunks.len() as f64 / best,
         pieces as f64 / best,

@@ -11,7 +11,7 @@
 //! - [`options`]: Black-Scholes-Merton prices and Greeks, implied volatility, American
 //!   exercise, chain analytics.
 //! - [`text`]: documents to chunks: PDF text, cleaning, metadata, sentence-aware chunking,
-//!   and the all-MiniLM-L6-v2 embedding model (candle).
+//!   and the all-MiniLM-L6-v2 embedding model.
 //!
 //! - [`checkpoint`]: every stateful type derives serde, so processors can checkpoint it.
 //!

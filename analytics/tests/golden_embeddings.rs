@@ -78,3 +78,29 @@ fn embeddings_equal_sentence_transformers() {
         failures.join("\n")
     );
 }
+
+#[test]
+#[ignore = "needs all-MiniLM-L6-v2: run scripts/models/fetch-minilm.sh (make test does)"]
+fn a_text_embeds_the_same_alone_and_packed_with_others() {
+    let golden = golden();
+    let dir = default_model_dir().unwrap_or_default();
+    let embedder = Embedder::load(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .with_batch_size(8);
+    // Short and long texts together, so that a batch packs very different lengths.
+    let texts: Vec<&str> = golden
+        .iter()
+        .step_by(9)
+        .map(|(t, _, _)| t.as_str())
+        .collect();
+    let together = embedder.embed(&texts).unwrap_or_else(|e| panic!("{e}"));
+    for (text, packed) in texts.iter().zip(&together) {
+        let alone = embedder.embed(&[text]).unwrap_or_else(|e| panic!("{e}"));
+        let c = cosine(&alone[0], packed);
+        assert!(
+            c > 0.99999,
+            "cosine {c} for {:?}",
+            text.chars().take(40).collect::<String>()
+        );
+    }
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Chunks embedded per second: finstream (candle, Rust) and sentence-transformers (PyTorch,
+"""Chunks embedded per second: finstream (Rust) and sentence-transformers (PyTorch,
 CPU) side by side on the same chunks, on this machine.
 
     scripts/models/fetch-minilm.sh

@@ -5,7 +5,7 @@
 //!
 //! Inputs are truncated at 256 word pieces (the model's `max_seq_length`; its
 //! tokenizer.json says 128, which sentence-transformers overrides too). Texts are embedded
-//! in batches of similar length so that little padding is computed.
+//! in batches, packed end to end without padding (`minilm.rs`).
 //!
 //! The weights are not in the repository: `scripts/models/fetch-minilm.sh` installs them.
 //! Loading reads three files (the one piece of I/O in this crate, at start-up); embedding
@@ -13,11 +13,11 @@
 
 use super::chunk::PieceCounter;
 use super::minilm::{Config, MiniLm, mean_pool_normalized};
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use tokenizers::{PaddingDirection, PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+use tokenizers::{Tokenizer, TruncationParams};
 
 /// Length of an embedding.
 pub const DIMENSION: usize = 384;
@@ -56,11 +56,10 @@ pub enum EmbedError {
 /// all-MiniLM-L6-v2, ready to embed.
 pub struct Embedder {
     model: MiniLm,
-    /// Truncates at [`MAX_TOKENS`] and pads to the longest text of a batch.
+    /// Truncates at [`MAX_TOKENS`].
     tokenizer: Tokenizer,
     /// Neither truncates nor pads: for counting word pieces.
     counter: Tokenizer,
-    device: Device,
     batch_size: usize,
 }
 
@@ -68,7 +67,6 @@ impl std::fmt::Debug for Embedder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Embedder")
             .field("batch_size", &self.batch_size)
-            .field("device", &self.device)
             .finish_non_exhaustive()
     }
 }
@@ -95,27 +93,22 @@ impl Embedder {
             .with_truncation(None)
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
         let mut tokenizer = counter.clone();
-        tokenizer.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::BatchLongest,
-            // The encoder and the pooling rely on it: a text's tokens come first.
-            direction: PaddingDirection::Right,
-            ..PaddingParams::default()
-        }));
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: MAX_TOKENS,
                 ..TruncationParams::default()
             }))
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
-        let device = Device::Cpu;
-        let weights =
-            VarBuilder::from_buffered_safetensors(read("model.safetensors")?, DType::F32, &device)?;
+        let weights = VarBuilder::from_buffered_safetensors(
+            read("model.safetensors")?,
+            DType::F32,
+            &Device::Cpu,
+        )?;
         let model = MiniLm::load(weights, &config)?;
         Ok(Self {
             model,
             tokenizer,
             counter,
-            device,
             batch_size: DEFAULT_BATCH_SIZE,
         })
     }
@@ -134,8 +127,8 @@ impl Embedder {
         if texts.len() > 1 {
             super::machine::keep_freed_memory();
         }
-        // Batches of similar length waste little on padding; sentence-transformers sorts
-        // the same way, by length in characters.
+        // Longest first, as sentence-transformers orders them (by length in characters):
+        // a batch's texts take similar time, which keeps attention's threads even.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(texts[i].chars().count()));
         let mut out = vec![Vec::new(); texts.len()];
@@ -153,21 +146,10 @@ impl Embedder {
             .tokenizer
             .encode_batch(texts.to_vec(), true)
             .map_err(|e| EmbedError::Tokenizer(e.to_string()))?;
-        let rows = encodings.len();
-        let len = encodings.first().map_or(0, |e| e.get_ids().len());
-        let ids: Vec<u32> = encodings
-            .iter()
-            .flat_map(|e| e.get_ids().to_vec())
-            .collect();
-        // The tokenizer pads on the right, so a text's tokens are the first `length` of
-        // its row: the encoder attends over that prefix and pooling averages it.
-        let lengths: Vec<usize> = encodings
-            .iter()
-            .map(|e| e.get_attention_mask().iter().filter(|&&m| m == 1).count())
-            .collect();
-        let ids = Tensor::from_vec(ids, (rows, len), &self.device)?;
-        let hidden = self.model.forward(&ids, &lengths)?;
-        Ok(mean_pool_normalized(&hidden, &lengths)?)
+        let ids: Vec<Vec<u32>> = encodings.iter().map(|e| e.get_ids().to_vec()).collect();
+        let lengths: Vec<usize> = ids.iter().map(Vec::len).collect();
+        let hidden = self.model.forward(&ids)?;
+        Ok(mean_pool_normalized(&hidden, self.model.hidden(), &lengths))
     }
 
     /// Word pieces of `text` without special tokens and without truncation.

@@ -1,20 +1,18 @@
 //! The element-wise parts of the MiniLM forward pass, written as plain loops over slices
 //! that the compiler vectorises: an `exp` and an `erf` made of arithmetic only (the C
-//! library's are called once per element and do not vectorise), a softmax over each
-//! row's unpadded prefix, and bias (+ GELU) applied in place.
+//! library's are called once per element and do not vectorise), softmax, GELU and layer
+//! normalisation in place, and the bias and residual a matrix product starts from.
 //!
 //! Profiling the encoder on candle's stock BERT (`perf record` on `cargo bench --bench
 //! embed`) put 10.6% of the time in `erf`, 10% in `exp` and 7% in broadcast passes, each
 //! of which allocated a new tensor; these do the same work in place, in one pass.
+//! `machine.rs` runs them compiled for the CPU's widest vectors.
 //!
 //! Accuracy: `exp` is a degree-6 polynomial on [-ln2/2, ln2/2] after range reduction
 //! (relative error about 1.2e-7, the f32 epsilon), `erf` is Abramowitz and Stegun 7.1.26
 //! (absolute error at most 1.5e-7, about 3e-7 evaluated in f32), and its Maclaurin series
 //! near zero. The golden test against sentence-transformers checks
 //! the result end to end.
-
-use super::machine;
-use candle_core::{CpuStorage, InplaceOp1, Layout, Result, bail};
 
 const LOG2_E: f32 = std::f32::consts::LOG2_E;
 /// ln 2 split in two, so that `n * LN2_HI` is exact for the `n` that occur.
@@ -87,139 +85,87 @@ pub fn softmax_prefix(row: &mut [f32], valid: usize) {
     for x in live.iter_mut() {
         *x = exp(*x - max);
     }
-    // Eight running sums, so that the reduction vectorises.
-    let mut lanes = [0.0f32; 8];
-    let mut chunks = live.chunks_exact(8);
-    for c in &mut chunks {
-        for (s, x) in lanes.iter_mut().zip(c) {
-            *s += x;
-        }
-    }
-    let sum = lanes.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>();
-    let inv = 1.0 / sum;
+    let inv = 1.0 / sum(live);
     for x in live.iter_mut() {
         *x *= inv;
     }
 }
 
-/// Softmax over each `len`-long row of `part`, whose first row is row `first` of the
-/// scores; `per_text` rows belong to each text (heads times positions).
+/// Softmax over each `len`-long row of `part`.
 #[inline(always)]
-pub(crate) fn softmax_rows(
-    part: &mut [f32],
-    first: usize,
-    len: usize,
-    per_text: usize,
-    lengths: &[usize],
-) {
-    for (i, row) in part.chunks_exact_mut(len).enumerate() {
-        softmax_prefix(row, lengths[(first + i) / per_text]);
+pub(crate) fn softmax_rows(part: &mut [f32], len: usize) {
+    for row in part.chunks_exact_mut(len) {
+        softmax_prefix(row, len);
     }
 }
 
-/// Adds `bias` to each row of `part`, then GELU if asked.
+/// Writes `bias` into each row of `part`, plus the same rows of `residual` when given:
+/// where a matrix product then accumulates.
 #[inline(always)]
-pub(crate) fn bias_rows(part: &mut [f32], bias: &[f32], gelu_on: bool) {
-    for row in part.chunks_exact_mut(bias.len()) {
-        for (x, b) in row.iter_mut().zip(bias) {
-            *x += b;
+pub(crate) fn start_rows(part: &mut [f32], bias: &[f32], residual: Option<&[f32]>) {
+    match residual {
+        Some(residual) => {
+            for (row, res) in part
+                .chunks_exact_mut(bias.len())
+                .zip(residual.chunks_exact(bias.len()))
+            {
+                for ((x, b), r) in row.iter_mut().zip(bias).zip(res) {
+                    *x = b + r;
+                }
+            }
         }
-        if gelu_on {
-            for x in row.iter_mut() {
-                *x = gelu(*x);
+        None => {
+            for row in part.chunks_exact_mut(bias.len()) {
+                row.copy_from_slice(bias);
             }
         }
     }
 }
 
-/// Runs `f(first_row, rows)` over `data` in rows of `row_len`, split across candle's
-/// threads when the work is large enough to pay for them.
-fn par_rows(data: &mut [f32], row_len: usize, f: impl Fn(usize, &mut [f32]) + Sync) {
-    let rows = data.len() / row_len.max(1);
-    let threads = candle_core::utils::get_num_threads().clamp(1, rows.max(1));
-    if threads == 1 || data.len() < 1 << 16 {
-        f(0, data);
-        return;
+/// GELU of every element, in place.
+#[inline(always)]
+pub(crate) fn gelu_in_place(part: &mut [f32]) {
+    for x in part.iter_mut() {
+        *x = gelu(*x);
     }
-    let per = rows.div_ceil(threads);
-    std::thread::scope(|s| {
-        for (t, part) in data.chunks_mut(per * row_len).enumerate() {
-            let f = &f;
-            s.spawn(move || f(t * per, part));
+}
+
+/// Sum of a slice in eight running sums, so that the reduction vectorises.
+#[inline(always)]
+fn sum(xs: &[f32]) -> f32 {
+    let mut lanes = [0.0f32; 8];
+    let mut chunks = xs.chunks_exact(8);
+    for c in &mut chunks {
+        for (s, x) in lanes.iter_mut().zip(c) {
+            *s += x;
         }
-    });
-}
-
-fn contiguous_f32<'a>(
-    storage: &'a mut CpuStorage,
-    layout: &Layout,
-    op: &str,
-) -> Result<&'a mut [f32]> {
-    let CpuStorage::F32(v) = storage else {
-        bail!("{op}: f32 only")
-    };
-    let Some((start, end)) = layout.contiguous_offsets() else {
-        bail!("{op}: the tensor must be contiguous")
-    };
-    Ok(&mut v[start..end])
-}
-
-/// Softmax in place over the last dimension of attention scores `[batch, heads, len,
-/// len]`, each row over its text's first `lengths[batch]` positions.
-#[derive(Debug)]
-pub struct PrefixSoftmax<'a> {
-    pub lengths: &'a [usize],
-    pub heads: usize,
-}
-
-impl InplaceOp1 for PrefixSoftmax<'_> {
-    fn name(&self) -> &'static str {
-        "prefix-softmax"
     }
+    lanes.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>()
+}
 
-    fn cpu_fwd(&self, storage: &mut CpuStorage, layout: &Layout) -> Result<()> {
-        let dims = layout.shape().dims();
-        let &[batch, heads, len, len2] = dims else {
-            bail!("prefix-softmax: scores must be [batch, heads, len, len], got {dims:?}")
-        };
-        if len != len2 || heads != self.heads || batch != self.lengths.len() {
-            bail!("prefix-softmax: scores {dims:?} do not match the batch's lengths");
+/// Layer normalisation of each row of `part` (rows as wide as `gamma`), in place: the
+/// mean and the biased variance of the row, as PyTorch's `LayerNorm` computes them.
+#[inline(always)]
+pub(crate) fn layer_norm_rows(part: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
+    let width = gamma.len();
+    for row in part.chunks_exact_mut(width) {
+        let mean = sum(row) / width as f32;
+        for x in row.iter_mut() {
+            *x -= mean;
         }
-        let data = contiguous_f32(storage, layout, "prefix-softmax")?;
-        let lengths = self.lengths;
-        par_rows(data, len, |first, part| {
-            machine::softmax_rows(part, first, len, heads * len, lengths);
-        });
-        Ok(())
-    }
-}
-
-/// Adds a bias to every row of a `[.., width]` tensor in place, then GELU if asked.
-#[derive(Debug)]
-pub struct BiasAct<'a> {
-    pub bias: &'a [f32],
-    pub gelu: bool,
-}
-
-impl InplaceOp1 for BiasAct<'_> {
-    fn name(&self) -> &'static str {
-        "bias-act"
-    }
-
-    fn cpu_fwd(&self, storage: &mut CpuStorage, layout: &Layout) -> Result<()> {
-        let width = self.bias.len();
-        if layout.shape().dims().last() != Some(&width) {
-            bail!(
-                "bias-act: rows of {:?} are not {width} wide",
-                layout.shape().dims()
-            );
+        let mut lanes = [0.0f32; 8];
+        let mut chunks = row.chunks_exact(8);
+        for c in &mut chunks {
+            for (s, x) in lanes.iter_mut().zip(c) {
+                *s += x * x;
+            }
         }
-        let data = contiguous_f32(storage, layout, "bias-act")?;
-        let (bias, gelu_on) = (self.bias, self.gelu);
-        par_rows(data, width, |_, part| {
-            machine::bias_rows(part, bias, gelu_on)
-        });
-        Ok(())
+        let squares =
+            lanes.iter().sum::<f32>() + chunks.remainder().iter().map(|x| x * x).sum::<f32>();
+        let inv = 1.0 / (squares / width as f32 + eps).sqrt();
+        for ((x, g), b) in row.iter_mut().zip(gamma).zip(beta) {
+            *x = *x * inv * g + b;
+        }
     }
 }
 
@@ -261,6 +207,34 @@ mod tests {
         assert!((gelu(1.0) - 0.841_344_7).abs() < 1e-6);
         assert!((gelu(-1.0) + 0.158_655_3).abs() < 1e-6);
         assert_eq!(gelu(0.0), 0.0);
+    }
+
+    #[test]
+    fn layer_norm_gives_each_row_mean_beta_and_deviation_gamma() {
+        let width = 40;
+        let gamma = vec![2.0f32; width];
+        let beta = vec![0.5f32; width];
+        let mut rows: Vec<f32> = (0..width * 2)
+            .map(|i| (i as f32 * 1.3).cos() * 10.0)
+            .collect();
+        layer_norm_rows(&mut rows, &gamma, &beta, 1e-12);
+        for row in rows.chunks(width) {
+            let mean = row.iter().sum::<f32>() / width as f32;
+            let var = row.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / width as f32;
+            assert!((mean - 0.5).abs() < 1e-5, "mean {mean}");
+            assert!((var.sqrt() - 2.0).abs() < 1e-4, "deviation {}", var.sqrt());
+        }
+    }
+
+    #[test]
+    fn a_product_starts_from_the_bias_plus_the_residual() {
+        let bias = [1.0f32, 2.0, 3.0];
+        let residual = [10.0f32, 20.0, 30.0, 40.0, 50.0, 60.0];
+        let mut rows = [f32::NAN; 6];
+        start_rows(&mut rows, &bias, Some(&residual));
+        assert_eq!(rows, [11.0, 22.0, 33.0, 41.0, 52.0, 63.0]);
+        start_rows(&mut rows, &bias, None);
+        assert_eq!(rows, [1.0, 2.0, 3.0, 1.0, 2.0, 3.0]);
     }
 
     #[test]

@@ -1,17 +1,29 @@
-//! The BERT encoder of all-MiniLM-L6-v2 on candle tensors, arranged for CPU inference.
+//! The BERT encoder of all-MiniLM-L6-v2, arranged for CPU inference.
 //!
 //! It computes what Hugging Face's `BertModel` computes (post-norm layers, exact GELU,
-//! absolute positions), with the work laid out differently from candle-transformers'
-//! general BERT, which spent half its time outside matrix products here:
-//! - query, key and value are one product against their stacked weights, and the query's
-//!   weights carry the 1/sqrt(head size) scale, so the scores need no scaling pass;
-//! - biases (and the GELU) are added in place ([`BiasAct`]), not as new tensors;
-//! - attention is a softmax over each text's unpadded prefix ([`PrefixSoftmax`]): no
-//!   mask tensor is built or added, and padding gets exactly zero weight.
+//! absolute positions) for each text on its own, but works on a batch's tokens packed
+//! end to end: no padding is stored or computed. Everything but attention works row by
+//! row, so it runs over all the batch's tokens at once; attention runs text by text
+//! over that text's rows.
+//!
+//! candle only loads the weights. The forward pass is plain `f32` buffers, matrix
+//! products from the `gemm` crate (what candle itself calls) and the element-wise
+//! kernels of `kernels.rs`. Profiling candle's own BERT, then this model on candle
+//! tensors, showed what that buys:
+//! - a bias (and the residual) is written into the output before the product, which
+//!   then accumulates onto it: no pass adds a bias or a residual, and no output buffer
+//!   is zeroed first;
+//! - query, key and value are one product against their stacked weights, and the
+//!   query's weights carry the 1/sqrt(head size) scale;
+//! - attention reads each head's query, key and value in place from that product, and
+//!   writes its context in place: no transposes or copies, no mask;
+//! - attention products are small (a text's length by 32): they run one text per thread
+//!   instead of splitting each small product across threads.
 
-use super::kernels::{BiasAct, PrefixSoftmax};
-use candle_core::{D, Result, Tensor, bail};
+use super::machine::{self, Matrix};
+use candle_core::{Result, Tensor, bail};
 use candle_nn::VarBuilder;
+use rayon::prelude::*;
 
 /// The parts of the model's `config.json` the encoder uses.
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -27,50 +39,77 @@ pub struct Config {
     pub layer_norm_eps: f64,
 }
 
-/// A weight `[out, in]` used as `x @ w^T`, and its bias as a plain slice.
+/// Rows per parallel task in the element-wise passes.
+const ROWS_PER_TASK: usize = 64;
+
+fn floats(t: &Tensor) -> Result<Vec<f32>> {
+    t.flatten_all()?.to_vec1()
+}
+
+/// `y = x W^T + b` with `W` stored `[out, in]`, as in the checkpoint.
 #[derive(Debug)]
 struct Dense {
-    weight: Tensor,
+    weight: Vec<f32>,
     bias: Vec<f32>,
+    inp: usize,
+    out: usize,
 }
 
 impl Dense {
     fn load(vb: VarBuilder, out: usize, inp: usize) -> Result<Self> {
         Ok(Self {
-            weight: vb.get((out, inp), "weight")?,
+            weight: floats(&vb.get((out, inp), "weight")?)?,
             bias: vb.get(out, "bias")?.to_vec1()?,
+            inp,
+            out,
         })
     }
 
-    /// `x [n, in]` to `[n, out]`, GELU applied when asked.
-    fn forward(&self, x: &Tensor, gelu: bool) -> Result<Tensor> {
-        let y = x.matmul(&self.weight.t()?)?;
-        y.inplace_op1(&BiasAct {
-            bias: &self.bias,
-            gelu,
-        })?;
-        Ok(y)
+    /// `x [rows, in]` to `[rows, out]`, plus `residual [rows, out]` when given.
+    fn forward(&self, x: &[f32], residual: Option<&[f32]>) -> Vec<f32> {
+        let rows = x.len() / self.inp;
+        let mut y = vec![0f32; rows * self.out];
+        // The product accumulates onto the bias (and the residual) written first.
+        y.par_chunks_mut(ROWS_PER_TASK * self.out)
+            .enumerate()
+            .for_each(|(t, part)| {
+                let start = t * ROWS_PER_TASK * self.out;
+                let res = residual.map(|r| &r[start..start + part.len()]);
+                machine::start_rows(part, &self.bias, res);
+            });
+        machine::matmul(
+            &mut y,
+            self.out,
+            Matrix::rows(x, rows, self.inp),
+            // W^T: element (i, j) is W[j][i].
+            Matrix::transposed(&self.weight, self.inp, self.out),
+            true,
+            machine::threads(),
+        );
+        y
     }
 }
 
 #[derive(Debug)]
 struct Norm {
-    gamma: Tensor,
-    beta: Tensor,
+    gamma: Vec<f32>,
+    beta: Vec<f32>,
     eps: f32,
 }
 
 impl Norm {
     fn load(vb: VarBuilder, size: usize, eps: f64) -> Result<Self> {
         Ok(Self {
-            gamma: vb.get(size, "weight")?,
-            beta: vb.get(size, "bias")?,
+            gamma: vb.get(size, "weight")?.to_vec1()?,
+            beta: vb.get(size, "bias")?.to_vec1()?,
             eps: eps as f32,
         })
     }
 
-    fn forward(&self, x: &Tensor) -> Result<Tensor> {
-        candle_nn::ops::layer_norm(x, &self.gamma, &self.beta, self.eps)
+    fn apply(&self, x: &mut [f32]) {
+        let width = self.gamma.len();
+        x.par_chunks_mut(ROWS_PER_TASK * width)
+            .for_each(|part| machine::layer_norm_rows(part, &self.gamma, &self.beta, self.eps));
     }
 }
 
@@ -98,10 +137,14 @@ impl Layer {
         let (qw, qb) = part("query")?;
         let (kw, kb) = part("key")?;
         let (vw, vb_) = part("value")?;
-        let weight = Tensor::cat(&[&(qw * scale)?, &kw, &vw], 0)?;
-        let bias = Tensor::cat(&[&(qb * scale)?, &kb, &vb_], 0)?.to_vec1()?;
+        let qkv = Dense {
+            weight: floats(&Tensor::cat(&[&(qw * scale)?, &kw, &vw], 0)?)?,
+            bias: Tensor::cat(&[&(qb * scale)?, &kb, &vb_], 0)?.to_vec1()?,
+            inp: h,
+            out: 3 * h,
+        };
         Ok(Self {
-            qkv: Dense { weight, bias },
+            qkv,
             attention_out: Dense::load(attention.pp("output").pp("dense"), h, h)?,
             attention_norm: Norm::load(
                 attention.pp("output").pp("LayerNorm"),
@@ -114,61 +157,88 @@ impl Layer {
         })
     }
 
-    /// `x [batch * len, hidden]` to the same shape.
-    fn forward(&self, x: &Tensor, shape: Shape, lengths: &[usize]) -> Result<Tensor> {
-        let Shape {
-            batch,
-            len,
-            heads,
-            head,
-        } = shape;
-        let qkv = self
-            .qkv
-            .forward(x, false)?
-            .reshape((batch, len, 3, heads, head))?;
-        // [batch, heads, len, head] for each of the three.
-        let split = |i: usize| {
-            qkv.narrow(2, i, 1)?
-                .squeeze(2)?
-                .transpose(1, 2)?
-                .contiguous()
-        };
-        let (q, k, v) = (split(0)?, split(1)?, split(2)?);
-        let scores = q.matmul(&k.t()?)?;
-        scores.inplace_op1(&PrefixSoftmax { lengths, heads })?;
-        let context = scores
-            .matmul(&v)?
-            .transpose(1, 2)?
-            .contiguous()?
-            .reshape((batch * len, heads * head))?;
-        let attended = self
-            .attention_norm
-            .forward(&(self.attention_out.forward(&context, false)? + x)?)?;
-        let inner = self.intermediate.forward(&attended, true)?;
-        self.output_norm
-            .forward(&(self.output.forward(&inner, false)? + attended)?)
+    /// `x [tokens, hidden]`, the texts' rows end to end, to the same shape.
+    fn forward(&self, x: &[f32], texts: &[usize], heads: usize) -> Vec<f32> {
+        let hidden = self.attention_out.out;
+        let qkv = self.qkv.forward(x, None);
+        let context = attend(&qkv, texts, heads, hidden);
+        let mut attended = self.attention_out.forward(&context, Some(x));
+        self.attention_norm.apply(&mut attended);
+        let mut inner = self.intermediate.forward(&attended, None);
+        let width = self.intermediate.out;
+        inner
+            .par_chunks_mut(ROWS_PER_TASK * width)
+            .for_each(machine::gelu_in_place);
+        let mut out = self.output.forward(&inner, Some(&attended));
+        self.output_norm.apply(&mut out);
+        out
     }
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Shape {
-    batch: usize,
-    len: usize,
-    heads: usize,
-    head: usize,
+/// Self-attention of each text over its own rows. `qkv [tokens, 3 * hidden]` holds each
+/// token's query, key and value side by side, each split into `heads` heads; the result
+/// is each token's context `[tokens, hidden]`, heads side by side.
+fn attend(qkv: &[f32], texts: &[usize], heads: usize, hidden: usize) -> Vec<f32> {
+    let head = hidden / heads;
+    let stride = 3 * hidden;
+    let mut context = vec![0f32; qkv.len() / 3];
+    // Each text owns a contiguous run of rows of `context`: one task per text.
+    let mut parts = Vec::with_capacity(texts.len());
+    let mut rest = context.as_mut_slice();
+    let mut first = 0;
+    for &len in texts {
+        let (part, tail) = rest.split_at_mut(len * hidden);
+        parts.push((first, len, part));
+        rest = tail;
+        first += len;
+    }
+    parts
+        .into_par_iter()
+        .for_each_init(Vec::new, |scores, (first, len, out)| {
+            let rows = &qkv[first * stride..(first + len) * stride];
+            scores.clear();
+            scores.resize(len * len, 0.0);
+            for h in 0..heads {
+                let q = &rows[h * head..];
+                let k = &rows[hidden + h * head..];
+                let v = &rows[2 * hidden + h * head..];
+                // scores = q k^T, [len, len]
+                machine::matmul(
+                    scores,
+                    len,
+                    Matrix::strided(q, len, head, stride, 1),
+                    Matrix::strided(k, head, len, 1, stride),
+                    false,
+                    1,
+                );
+                machine::softmax_rows(scores, len);
+                // this head's columns of the context = scores v
+                machine::matmul(
+                    &mut out[h * head..],
+                    hidden,
+                    Matrix::rows(scores, len, len),
+                    Matrix::strided(v, len, head, stride, 1),
+                    false,
+                    1,
+                );
+            }
+        });
+    context
 }
 
 /// The encoder: token ids in, one vector per token out.
 #[derive(Debug)]
 pub struct MiniLm {
-    words: Tensor,
-    positions: Tensor,
-    /// Token type 0's embedding (every input is a single segment).
-    segment: Tensor,
+    /// `[vocab, hidden]`.
+    words: Vec<f32>,
+    /// `[max_len, hidden]`, with token type 0's embedding added (every input is a single
+    /// segment).
+    positions: Vec<f32>,
     embedding_norm: Norm,
     layers: Vec<Layer>,
     heads: usize,
     hidden: usize,
+    vocab: usize,
     max_len: usize,
 }
 
@@ -198,68 +268,77 @@ impl MiniLm {
         let layers = (0..c.num_hidden_layers)
             .map(|i| Layer::load(vb.pp(format!("encoder.layer.{i}")), c))
             .collect::<Result<Vec<_>>>()?;
+        let segment = e
+            .get((c.type_vocab_size, h), "token_type_embeddings.weight")?
+            .narrow(0, 0, 1)?;
+        let positions = e
+            .get((c.max_position_embeddings, h), "position_embeddings.weight")?
+            .broadcast_add(&segment)?;
         Ok(Self {
-            words: e.get((c.vocab_size, h), "word_embeddings.weight")?,
-            positions: e.get((c.max_position_embeddings, h), "position_embeddings.weight")?,
-            segment: e
-                .get((c.type_vocab_size, h), "token_type_embeddings.weight")?
-                .narrow(0, 0, 1)?,
+            words: floats(&e.get((c.vocab_size, h), "word_embeddings.weight")?)?,
+            positions: floats(&positions)?,
             embedding_norm: Norm::load(e.pp("LayerNorm"), h, c.layer_norm_eps)?,
             layers,
             heads: c.num_attention_heads,
             hidden: h,
+            vocab: c.vocab_size,
             max_len: c.max_position_embeddings,
         })
     }
 
-    /// `ids [batch, len]` (u32, right-padded) and each text's length in tokens, to
-    /// `[batch, len, hidden]`. Rows past a text's length are computed but attended by
-    /// nothing; callers pool over the first `lengths[i]` rows only.
-    pub fn forward(&self, ids: &Tensor, lengths: &[usize]) -> Result<Tensor> {
-        let (batch, len) = ids.dims2()?;
-        if lengths.len() != batch || lengths.iter().any(|&l| l > len) {
-            bail!("lengths {lengths:?} do not fit ids of shape [{batch}, {len}]");
-        }
-        if len > self.max_len {
+    /// Width of a token's vector.
+    pub fn hidden(&self) -> usize {
+        self.hidden
+    }
+
+    /// The token ids of each text, to one row of `hidden` numbers per token: the texts'
+    /// rows end to end, in the order given.
+    pub fn forward(&self, texts: &[Vec<u32>]) -> Result<Vec<f32>> {
+        let h = self.hidden;
+        let lengths: Vec<usize> = texts.iter().map(Vec::len).collect();
+        if let Some(&len) = lengths.iter().find(|&&l| l > self.max_len) {
             bail!("{len} tokens is more than the model's {}", self.max_len);
         }
-        let x = self
-            .words
-            .index_select(&ids.flatten_all()?, 0)?
-            .reshape((batch, len, self.hidden))?
-            .broadcast_add(&self.positions.narrow(0, 0, len)?)?
-            .broadcast_add(&self.segment)?
-            .reshape((batch * len, self.hidden))?;
-        let mut x = self.embedding_norm.forward(&x)?;
-        let shape = Shape {
-            batch,
-            len,
-            heads: self.heads,
-            head: self.hidden / self.heads,
-        };
-        for layer in &self.layers {
-            x = layer.forward(&x, shape, lengths)?;
+        let mut x = Vec::with_capacity(lengths.iter().sum::<usize>() * h);
+        for ids in texts {
+            for (position, &id) in ids.iter().enumerate() {
+                let id = id as usize;
+                if id >= self.vocab {
+                    bail!("token id {id} is outside the vocabulary of {}", self.vocab);
+                }
+                let word = &self.words[id * h..(id + 1) * h];
+                let place = &self.positions[position * h..(position + 1) * h];
+                x.extend(word.iter().zip(place).map(|(w, p)| w + p));
+            }
         }
-        x.reshape((batch, len, self.hidden))
+        self.embedding_norm.apply(&mut x);
+        for layer in &self.layers {
+            x = layer.forward(&x, &lengths, self.heads);
+        }
+        Ok(x)
     }
 }
 
-/// Mean of each text's first `lengths[i]` token vectors, scaled to unit length
-/// (sentence-transformers' mean pooling and normalisation).
-pub fn mean_pool_normalized(hidden: &Tensor, lengths: &[usize]) -> Result<Vec<Vec<f32>>> {
-    let (batch, len, _) = hidden.dims3()?;
-    let mut weights = vec![0f32; batch * len];
-    for (i, &l) in lengths.iter().enumerate() {
-        weights[i * len..i * len + l].fill(1.0);
-    }
-    let weights = Tensor::from_vec(weights, (batch, len, 1), hidden.device())?;
-    let summed = hidden.broadcast_mul(&weights)?.sum(1)?;
-    let counts = weights.sum(1)?.clamp(1e-9f32, f32::MAX)?;
-    let mean = summed.broadcast_div(&counts)?;
-    let norms = mean
-        .sqr()?
-        .sum_keepdim(D::Minus1)?
-        .sqrt()?
-        .clamp(1e-12f32, f32::MAX)?;
-    mean.broadcast_div(&norms)?.to_vec2::<f32>()
+/// Mean of each text's token vectors, scaled to unit length (sentence-transformers'
+/// mean pooling and normalisation). `hidden` holds the texts' rows end to end.
+pub fn mean_pool_normalized(hidden: &[f32], width: usize, lengths: &[usize]) -> Vec<Vec<f32>> {
+    let mut first = 0;
+    lengths
+        .iter()
+        .map(|&len| {
+            let rows = &hidden[first * width..(first + len) * width];
+            first += len;
+            let mut mean = vec![0f32; width];
+            for row in rows.chunks_exact(width) {
+                for (m, x) in mean.iter_mut().zip(row) {
+                    *m += x;
+                }
+            }
+            let count = len.max(1) as f32;
+            mean.iter_mut().for_each(|m| *m /= count);
+            let norm = mean.iter().map(|m| m * m).sum::<f32>().sqrt().max(1e-12);
+            mean.iter_mut().for_each(|m| *m /= norm);
+            mean
+        })
+        .collect()
 }

@@ -8,7 +8,8 @@
 //! - [`metadata`]: title, author, dates, page count, tickers mentioned.
 //! - [`sentence`] and [`chunk`]: sentence-aware chunks of at most 256 word pieces with
 //!   overlap, with page and character offsets.
-//! - [`embed`]: all-MiniLM-L6-v2 on candle, equal to sentence-transformers' vectors;
+//! - [`embed`]: all-MiniLM-L6-v2 in Rust (weights loaded by candle, products by gemm),
+//!   equal to sentence-transformers' vectors;
 //!   [`minilm`] is its encoder, [`kernels`] the element-wise parts of it.
 //!
 //! Start reading at [`chunk::chunk`].
