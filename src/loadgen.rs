@@ -3,13 +3,16 @@
 //! Opens `--connections` clients of `/v1/stream` (spread over `--gateway` URLs and the
 //! `--source` addresses, so that neither one process's file limit nor one address's
 //! ephemeral ports cap them), each subscribed to the bars of one room: `--room-size`
-//! clients per symbol `LOAD00000`, `LOAD00001`, ... Then:
+//! clients per symbol `LOAD00000`, `LOAD00001`, ... With `--symbols-per-connection K`,
+//! each client watches K rooms instead (a watchlist), still `--room-size` clients a room.
+//! Then:
 //!
 //! 1. idle: waits, and reports the resident memory of each `--gateway-pid` before the
 //!    clients connected and with all of them connected and idle, per connection;
 //! 2. load: publishes `--rate` bars per second (spread over the rooms) into the configured
 //!    bus for `--seconds`, each stamped with the time it was published as its event time,
-//!    and reports the deliveries per second the clients received and the latency from
+//!    in batches every `--publish-every` milliseconds (10: an even stream; 1000: every
+//!    room's bar of a second at once, as bars close on the same boundary), and reports the deliveries per second the clients received and the latency from
 //!    event time to receipt (p50, p99, max). `--rate` 0 skips this phase.
 //!
 //! With `--chat`, the clients are members of chat rooms (`--gateway ws://.../v1/chat`,
@@ -56,6 +59,12 @@ pub struct LoadgenArgs {
     /// Clients per room (symbol).
     #[arg(long, default_value_t = 1000)]
     pub room_size: usize,
+    /// Rooms each client subscribes to (at most the gateway's symbols per connection).
+    #[arg(long, default_value_t = 1, value_name = "K")]
+    pub symbols_per_connection: usize,
+    /// Milliseconds between publishing batches: the rate is spread over them.
+    #[arg(long, default_value_t = 10, value_name = "MS")]
+    pub publish_every: u64,
     /// Bars published per second, over all rooms (deliveries = rate x room size).
     #[arg(long, default_value_t = 100)]
     pub rate: u64,
@@ -132,11 +141,18 @@ async fn connect(url: &str, source: IpAddr) -> anyhow::Result<Ws> {
     Ok(ws)
 }
 
-/// One client: subscribes to a symbol's bars (or joins a chat room), then records the
+/// Which rooms connection `i` of `connections` watches: `k` rooms, each watched by `size`
+/// connections (`connections` at least `size` when `k` is more than 1, so that one
+/// connection's rooms are distinct).
+fn rooms_of(i: usize, connections: usize, size: usize, k: usize) -> Vec<usize> {
+    (0..k).map(|j| (j * connections + i) / size).collect()
+}
+
+/// One client: subscribes to its rooms' bars (or joins a chat room), then records the
 /// latency of every bar (or message) until `stop`.
 async fn client(
     mut ws: Ws,
-    room_index: usize,
+    rooms: Vec<usize>,
     chat: bool,
     run: i64,
     counts: Arc<Counts>,
@@ -144,9 +160,10 @@ async fn client(
     stop: tokio_util::sync::CancellationToken,
 ) {
     let msg = if chat {
-        serde_json::json!({"action": "join", "room": chat_room(room_index)})
+        serde_json::json!({"action": "join", "room": chat_room(rooms.first().copied().unwrap_or(0))})
     } else {
-        serde_json::json!({"action": "subscribe", "symbols": [room(room_index)], "channels": ["bars"]})
+        let symbols: Vec<String> = rooms.iter().map(|&r| room(r)).collect();
+        serde_json::json!({"action": "subscribe", "symbols": symbols, "channels": ["bars"]})
     };
     if ws.send(Message::text(msg.to_string())).await.is_err() {
         counts.failed.fetch_add(1, Ordering::Relaxed);
@@ -182,6 +199,17 @@ async fn client(
             kind: String,
             data: Option<Data>,
         }
+        if !chat {
+            // Bars take the lean path: the clients share the cores with the gateway.
+            if let Some(event_time) = bar_event_time(text.as_str()) {
+                let now = finstream_schemas::now_nanos();
+                counts.last_receipt.fetch_max(now, Ordering::Relaxed);
+                let micros = (now - event_time).max(0) / 1_000;
+                mine.push(micros.min(u32::MAX as i64) as u32);
+                counts.delivered.fetch_add(1, Ordering::Relaxed);
+            }
+            continue;
+        }
         let Ok(f) = serde_json::from_str::<Frame>(text.as_str()) else {
             continue;
         };
@@ -211,6 +239,21 @@ async fn client(
     }
     latencies.lock().extend(mine);
     let _ = ws.close(None).await;
+}
+
+/// The event time of a `/v1/stream` bar frame, found without parsing the frame: the
+/// clients run on the gateway's cores, and parsing every frame in full took a quarter of a
+/// core at 100,000 deliveries/s (`perf`), time the gateway then did not have.
+fn bar_event_time(frame: &str) -> Option<i64> {
+    const KEY: &str = "\"event_time\":";
+    if !frame.contains("\"type\":\"bar\"") {
+        return None;
+    }
+    let digits = &frame[frame.find(KEY)? + KEY.len()..];
+    let end = digits
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(digits.len());
+    digits[..end].parse().ok()
 }
 
 fn bar(symbol: &str, t0: i64, n: u64) -> Bar {
@@ -408,7 +451,17 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     if args.gateways.is_empty() || args.sources.is_empty() {
         bail!("give at least one --gateway and one --source");
     }
-    let rooms = args.connections.div_ceil(args.room_size);
+    let k = args.symbols_per_connection;
+    if k == 0 || (k > 1 && (args.chat || args.connections < args.room_size)) {
+        bail!(
+            "--symbols-per-connection must be at least 1; above 1 it needs the market stream and --connections of at least --room-size"
+        );
+    }
+    if args.publish_every == 0 {
+        bail!("--publish-every must be at least 1 ms");
+    }
+    let rooms = (args.connections * k).div_ceil(args.room_size);
+    let mut members = vec![0u64; rooms];
     let before: Vec<u64> = args
         .gateway_pids
         .iter()
@@ -416,7 +469,7 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
         .collect::<Result<_, _>>()?;
 
     println!(
-        "loadgen: {} connections in {rooms} rooms of {} over {} gateway(s), from {} address(es)",
+        "loadgen: {} connections watching {k} room(s) each, {rooms} rooms of {} over {} gateway(s), from {} address(es)",
         args.connections,
         args.room_size,
         args.gateways.len(),
@@ -434,9 +487,13 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
         let ws = connect(&member_url(url, args.chat, i), source)
             .await
             .with_context(|| format!("connection {i} to {url} from {source}"))?;
+        let mine = rooms_of(i, args.connections, args.room_size, k);
+        for &r in &mine {
+            members[r] += 1;
+        }
         tasks.push(tokio::spawn(client(
             ws,
-            i / args.room_size,
+            mine,
             args.chat,
             run_id,
             Arc::clone(&counts),
@@ -476,8 +533,8 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     }
     let transport = Transport::from_config(config).await?;
     let producer = transport.bus.producer()?;
-    // Publish in ticks of 10 ms, each carrying its share of the rate.
-    let tick = Duration::from_millis(10);
+    // Publish in ticks, each carrying its share of the rate.
+    let tick = Duration::from_millis(args.publish_every);
     let per_tick = args.rate as f64 * tick.as_secs_f64();
     let t0 = finstream_schemas::now_nanos();
     let mut owed = 0.0f64;
@@ -505,8 +562,7 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
             })
             .collect::<Result<_, _>>()?;
         for k in 0..n {
-            let r = ((published + k) % rooms as u64) as usize;
-            expected += (args.connections - r * args.room_size).min(args.room_size) as u64;
+            expected += members[((published + k) % rooms as u64) as usize];
         }
         published += n;
         producer.send_all(records).await?;
@@ -534,4 +590,53 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     );
     print_latency("event time to receipt", &l);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bar_frame_gives_its_event_time_and_nothing_else_does() {
+        let bar = r#"{"type":"bar","symbol":"LOAD00001","topic":"t","partition":0,"offset":7,"data":{"id":"x","close":100.5,"event_time":1763800000123456789,"revision":0}}"#;
+        assert_eq!(bar_event_time(bar), Some(1_763_800_000_123_456_789));
+        let data_first = r#"{"data":{"event_time":42},"type":"bar"}"#;
+        assert_eq!(bar_event_time(data_first), Some(42));
+        assert_eq!(bar_event_time(r#"{"type":"heartbeat","time":5}"#), None);
+        assert_eq!(bar_event_time(r#"{"type":"bar","data":{}}"#), None);
+        assert_eq!(
+            bar_event_time(r#"{"type":"bar","data":{"event_time":"soon"}}"#),
+            None
+        );
+    }
+
+    #[test]
+    fn every_room_gets_its_size_and_a_connection_distinct_rooms() {
+        for (connections, size, k) in [
+            (1000usize, 1000usize, 100usize),
+            (3000, 1000, 7),
+            (2500, 1000, 2),
+            (10, 4, 1),
+        ] {
+            let rooms = (connections * k).div_ceil(size);
+            let mut members = vec![0usize; rooms];
+            for i in 0..connections {
+                let mine = rooms_of(i, connections, size, k);
+                let mut distinct = mine.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                assert_eq!(
+                    distinct.len(),
+                    k,
+                    "connection {i} watches a room twice: {mine:?}"
+                );
+                for r in mine {
+                    members[r] += 1;
+                }
+            }
+            let full = members.iter().filter(|&&m| m == size).count();
+            assert!(full >= rooms - 1, "{members:?}");
+            assert_eq!(members.iter().sum::<usize>(), connections * k);
+        }
+    }
 }

@@ -64,6 +64,22 @@ fn numbers(stdout: &str, start: &str) -> Vec<f64> {
         .collect()
 }
 
+/// A market-stream run's figures add up: at least 20 bars published, each delivered to all
+/// `room` members of its room, no client failed.
+fn every_bar_reached_its_room(out: &str, room: f64) {
+    // "published N bars in S s (R/s); D of E deliveries in S s (R/s); F clients failed"
+    let load = numbers(out, "published");
+    let (bars, delivered, expected, failed) = (load[0], load[3], load[4], load[7]);
+    assert!(bars >= 20.0, "bars were published: {out}");
+    assert_eq!(
+        expected,
+        bars * room,
+        "each bar has a room of {room}: {out}"
+    );
+    assert_eq!(delivered, expected, "every bar reached its room: {out}");
+    assert_eq!(failed, 0.0, "{out}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs Kafka from deploy/local: run `make test`"]
 async fn loadgen_figures_add_up_on_a_real_gateway() {
@@ -107,14 +123,9 @@ async fn loadgen_figures_add_up_on_a_real_gateway() {
     // "gateway pid P: A MiB before, B MiB with N idle connections: K KiB per connection"
     let idle = numbers(&out, "gateway pid");
     assert_eq!(idle.get(3), Some(&300.0), "{out}");
-    // "published N bars in S s (R/s); D of E deliveries in S s (R/s); F clients failed"
-    let load = numbers(&out, "published");
-    let (bars, delivered, expected, failed) = (load[0], load[3], load[4], load[7]);
-    // About 120; fewer when a freshly started broker is slow to give the producer its id.
-    assert!(bars >= 20.0, "bars were published: {out}");
-    assert_eq!(expected, bars * 100.0, "each bar has a room of 100: {out}");
-    assert_eq!(delivered, expected, "every bar reached its room: {out}");
-    assert_eq!(failed, 0.0, "{out}");
+    // About 120 bars; fewer when a freshly started broker is slow to give the producer
+    // its id.
+    every_bar_reached_its_room(&out, 100.0);
     // "latency event time to receipt (ms): p50 A  p99 B  max C"
     let latency: Vec<f64> = ["p50 ", "p99 ", "max "]
         .iter()
@@ -129,6 +140,35 @@ async fn loadgen_figures_add_up_on_a_real_gateway() {
         latency[0] <= latency[1] && latency[1] <= latency[2],
         "p50, p99 and max, in order: {out}"
     );
+
+    // Watchlists: 200 clients each watching 5 of 10 rooms of 100, bars published in
+    // batches every 100 ms, 30 a second for 3 s.
+    let out = loadgen(
+        &env,
+        &[
+            "--gateway",
+            &stream,
+            "--connections",
+            "200",
+            "--room-size",
+            "100",
+            "--symbols-per-connection",
+            "5",
+            "--publish-every",
+            "100",
+            "--rate",
+            "30",
+            "--seconds",
+            "3",
+            "--idle-seconds",
+            "1",
+        ],
+    );
+    assert!(
+        out.contains("watching 5 room(s) each, 10 rooms of 100"),
+        "{out}"
+    );
+    every_bar_reached_its_room(&out, 100.0);
 
     // Chat: one room of 50 members, 20 messages a second from 2 senders for 3 s.
     let out = loadgen(
