@@ -12,8 +12,9 @@
 //! 2. load: publishes `--rate` bars per second (spread over the rooms) into the configured
 //!    bus for `--seconds`, each stamped with the time it was published as its event time,
 //!    in batches every `--publish-every` milliseconds (10: an even stream; 1000: every
-//!    room's bar of a second at once, as bars close on the same boundary), and reports the deliveries per second the clients received and the latency from
-//!    event time to receipt (p50, p99, max). `--rate` 0 skips this phase.
+//!    room's bar of a second at once, as bars close on the same boundary), and reports
+//!    the deliveries per second the clients received and the latency from event time to
+//!    receipt (p50, p99, max). `--rate` 0 skips this phase.
 //!
 //! With `--chat`, the clients are members of chat rooms (`--gateway ws://.../v1/chat`,
 //! on gateways that require no credentials and have chat rate limits off): each joins room
@@ -183,55 +184,14 @@ async fn client(
                 break;
             }
         };
-        #[derive(serde::Deserialize)]
-        struct Sent {
-            sent: Option<i64>,
-            run: Option<i64>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Data {
-            event_time: i64,
-            context: Option<Sent>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Frame {
-            #[serde(rename = "type")]
-            kind: String,
-            data: Option<Data>,
-        }
-        if !chat {
-            // Bars take the lean path: the clients share the cores with the gateway.
-            if let Some(event_time) = bar_event_time(text.as_str()) {
-                let now = finstream_schemas::now_nanos();
-                counts.last_receipt.fetch_max(now, Ordering::Relaxed);
-                let micros = (now - event_time).max(0) / 1_000;
-                mine.push(micros.min(u32::MAX as i64) as u32);
-                counts.delivered.fetch_add(1, Ordering::Relaxed);
-            }
-            continue;
-        }
-        let Ok(f) = serde_json::from_str::<Frame>(text.as_str()) else {
-            continue;
+        let since = if chat {
+            chat_sent_time(text.as_str(), run)
+        } else {
+            bar_event_time(text.as_str())
         };
-        if f.kind != if chat { "chat" } else { "bar" } {
-            continue;
-        }
-        if let Some(d) = f.data {
+        if let Some(since) = since {
             let now = finstream_schemas::now_nanos();
             counts.last_receipt.fetch_max(now, Ordering::Relaxed);
-            let since = if chat {
-                // A fresh join also gets the room's recent messages: those of earlier
-                // runs are not this run's deliveries.
-                match d.context {
-                    Some(Sent {
-                        sent: Some(sent),
-                        run: Some(r),
-                    }) if r == run => sent,
-                    _ => continue,
-                }
-            } else {
-                d.event_time
-            };
             let micros = (now - since).max(0) / 1_000;
             mine.push(micros.min(u32::MAX as i64) as u32);
             counts.delivered.fetch_add(1, Ordering::Relaxed);
@@ -239,6 +199,34 @@ async fn client(
     }
     latencies.lock().extend(mine);
     let _ = ws.close(None).await;
+}
+
+/// When a `/v1/chat` message of this run was sent (its `context.sent`). A fresh join also
+/// gets the room's recent messages: those of earlier runs are not this run's deliveries.
+fn chat_sent_time(frame: &str, run: i64) -> Option<i64> {
+    #[derive(serde::Deserialize)]
+    struct Sent {
+        sent: Option<i64>,
+        run: Option<i64>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Data {
+        context: Option<Sent>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Frame {
+        #[serde(rename = "type")]
+        kind: String,
+        data: Option<Data>,
+    }
+    let f: Frame = serde_json::from_str(frame).ok()?;
+    match f.data?.context? {
+        Sent {
+            sent: Some(sent),
+            run: Some(r),
+        } if f.kind == "chat" && r == run => Some(sent),
+        _ => None,
+    }
 }
 
 /// The event time of a `/v1/stream` bar frame, found without parsing the frame: the
@@ -608,6 +596,22 @@ mod tests {
             bar_event_time(r#"{"type":"bar","data":{"event_time":"soon"}}"#),
             None
         );
+    }
+
+    #[test]
+    fn a_chat_message_of_this_run_gives_its_send_time() {
+        let of = |run: i64| {
+            format!(
+                r#"{{"type":"chat","data":{{"content":"x","context":{{"sent":99,"run":{run}}}}}}}"#
+            )
+        };
+        assert_eq!(chat_sent_time(&of(7), 7), Some(99));
+        assert_eq!(chat_sent_time(&of(6), 7), None, "an earlier run's message");
+        assert_eq!(
+            chat_sent_time(r#"{"type":"ack","data":{"context":{"sent":1,"run":7}}}"#, 7),
+            None
+        );
+        assert_eq!(chat_sent_time("not json", 7), None);
     }
 
     #[test]

@@ -85,7 +85,7 @@ pub fn softmax_prefix(row: &mut [f32], valid: usize) {
     for x in live.iter_mut() {
         *x = exp(*x - max);
     }
-    let inv = 1.0 / sum(live);
+    let inv = 1.0 / sum_of(live, |x| x);
     for x in live.iter_mut() {
         *x *= inv;
     }
@@ -130,17 +130,17 @@ pub(crate) fn gelu_in_place(part: &mut [f32]) {
     }
 }
 
-/// Sum of a slice in eight running sums, so that the reduction vectorises.
+/// Sum of `f` over a slice in eight running sums, so that the reduction vectorises.
 #[inline(always)]
-fn sum(xs: &[f32]) -> f32 {
+fn sum_of(xs: &[f32], f: impl Fn(f32) -> f32) -> f32 {
     let mut lanes = [0.0f32; 8];
     let mut chunks = xs.chunks_exact(8);
     for c in &mut chunks {
-        for (s, x) in lanes.iter_mut().zip(c) {
-            *s += x;
+        for (s, &x) in lanes.iter_mut().zip(c) {
+            *s += f(x);
         }
     }
-    lanes.iter().sum::<f32>() + chunks.remainder().iter().sum::<f32>()
+    lanes.iter().sum::<f32>() + chunks.remainder().iter().map(|&x| f(x)).sum::<f32>()
 }
 
 /// Layer normalisation of each row of `part` (rows as wide as `gamma`), in place: the
@@ -149,19 +149,11 @@ fn sum(xs: &[f32]) -> f32 {
 pub(crate) fn layer_norm_rows(part: &mut [f32], gamma: &[f32], beta: &[f32], eps: f32) {
     let width = gamma.len();
     for row in part.chunks_exact_mut(width) {
-        let mean = sum(row) / width as f32;
+        let mean = sum_of(row, |x| x) / width as f32;
         for x in row.iter_mut() {
             *x -= mean;
         }
-        let mut lanes = [0.0f32; 8];
-        let mut chunks = row.chunks_exact(8);
-        for c in &mut chunks {
-            for (s, x) in lanes.iter_mut().zip(c) {
-                *s += x * x;
-            }
-        }
-        let squares =
-            lanes.iter().sum::<f32>() + chunks.remainder().iter().map(|x| x * x).sum::<f32>();
+        let squares = sum_of(row, |x| x * x);
         let inv = 1.0 / (squares / width as f32 + eps).sqrt();
         for ((x, g), b) in row.iter_mut().zip(gamma).zip(beta) {
             *x = *x * inv * g + b;
