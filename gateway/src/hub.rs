@@ -141,14 +141,46 @@ pub struct Frame(Arc<FrameData>);
 
 #[derive(Debug, PartialEq, Eq)]
 pub struct FrameData {
+    /// The text of a text frame; the reason of a close frame.
     pub text: Utf8Bytes,
     /// Nanoseconds since the Unix epoch; 0: not an update.
     pub event_nanos: i64,
+    pub kind: FrameKind,
+}
+
+/// What a queued frame is: control frames travel the same queue as the updates, so a
+/// connection's writer waits on that queue alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameKind {
+    Text,
+    Ping,
+    /// A close frame with this code (the reason is the text); the writer stops after it.
+    Close(u16),
 }
 
 impl Frame {
     pub fn update(text: Utf8Bytes, event_nanos: i64) -> Self {
-        Self(Arc::new(FrameData { text, event_nanos }))
+        Self(Arc::new(FrameData {
+            text,
+            event_nanos,
+            kind: FrameKind::Text,
+        }))
+    }
+
+    pub fn ping() -> Self {
+        Self(Arc::new(FrameData {
+            text: Utf8Bytes::from_static(""),
+            event_nanos: 0,
+            kind: FrameKind::Ping,
+        }))
+    }
+
+    pub fn close(code: u16, reason: &'static str) -> Self {
+        Self(Arc::new(FrameData {
+            text: Utf8Bytes::from_static(reason),
+            event_nanos: 0,
+            kind: FrameKind::Close(code),
+        }))
     }
 }
 
@@ -195,9 +227,11 @@ pub struct Outbox {
     /// subscriber when nothing is held.
     holding: std::sync::atomic::AtomicBool,
     /// Series to its newest update, in first-conflated order; non-empty means behind.
+    /// Only a full queue starts it, so the writer, which drains the queue before it looks
+    /// here, needs no wake-up of its own for it.
     conflated: parking_lot::Mutex<Conflated>,
-    /// Wakes the writer when something was conflated.
-    pub wake: tokio::sync::Notify,
+    /// Set by the writer after each write, cleared by [`Outbox::ping_if_idle`].
+    written: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -224,7 +258,7 @@ impl Outbox {
             held: parking_lot::Mutex::new(None),
             holding: std::sync::atomic::AtomicBool::new(false),
             conflated: parking_lot::Mutex::default(),
-            wake: tokio::sync::Notify::new(),
+            written: std::sync::atomic::AtomicBool::new(false),
         };
         (Arc::new(outbox), rx)
     }
@@ -247,8 +281,6 @@ impl Outbox {
             c.order.push(series.to_string());
         }
         c.since.get_or_insert_with(std::time::Instant::now);
-        drop(c);
-        self.wake.notify_one();
         Offer::Conflated
     }
 
@@ -308,6 +340,19 @@ impl Outbox {
     /// messages), waiting for room.
     pub async fn send(&self, update: Frame) -> bool {
         self.queue.send(update).await.is_ok()
+    }
+
+    /// Notes that the writer wrote something.
+    pub fn wrote(&self) {
+        self.written.store(true, Ordering::Relaxed);
+    }
+
+    /// Queues a ping unless something was written since the last call: a heartbeat for a
+    /// quiet connection, which also finds out whether the peer is gone.
+    pub fn ping_if_idle(&self) {
+        if !self.written.swap(false, Ordering::Relaxed) {
+            let _ = self.queue.try_send(Frame::ping());
+        }
     }
 
     /// Takes every conflated update, oldest series first; the connection is no longer

@@ -166,14 +166,8 @@ pub async fn serve(
     let conn = hub.connection_id();
     let (sink, mut source) = socket.split();
     let (outbox, rx) = Outbox::new(limits.queue);
-    let writer = spawn_writer(
-        sink,
-        rx,
-        Arc::clone(&outbox),
-        limits,
-        conn,
-        shutdown.clone(),
-    );
+    let mut writer = spawn_writer(sink, rx, Arc::clone(&outbox), limits, conn);
+    let mut shutting_down = false;
     metrics::gauge!("finstream_chat_connections").increment(1.0);
     let mut session = Session {
         id: format!("{}:{conn}", chat.instance),
@@ -194,7 +188,11 @@ pub async fn serve(
     refresh.tick().await;
     while open {
         let msg = tokio::select! {
-            _ = shutdown.cancelled() => break,
+            _ = shutdown.cancelled() => {
+                shutting_down = true;
+                break;
+            }
+            _ = writer.beat() => continue,
             _ = refresh.tick() => {
                 session.refresh().await;
                 continue;
@@ -228,8 +226,7 @@ pub async fn serve(
         }
     }
     session.close().await;
-    writer.abort();
-    let _ = writer.await;
+    writer.finish(&mut source, shutting_down).await;
     metrics::gauge!("finstream_chat_connections").decrement(1.0);
 }
 
