@@ -96,22 +96,42 @@ impl std::fmt::Debug for KafkaProducer {
     }
 }
 
+/// Producer settings that `kafka.properties` may change: batching and compression trade
+/// latency against throughput, and that is the deployment's choice.
+const PRODUCING: [(&str, &str); 3] = [
+    ("linger.ms", "5"),
+    ("compression.type", "lz4"),
+    ("message.timeout.ms", "60000"),
+];
+
+/// The producer's librdkafka settings: `kafka.properties`, [`PRODUCING`] where they say
+/// nothing, and what they cannot change.
+fn producer_config(config: &KafkaConfig) -> ClientConfig {
+    let mut client = config.client_config();
+    for (key, value) in PRODUCING {
+        if client.get(key).is_none() {
+            client.set(key, value);
+        }
+    }
+    // These are not the deployment's to change: exactly-once processing relies on
+    // idempotent, fully acknowledged writes, and keyed records on the partitioner the Java
+    // clients use.
+    client
+        .set("enable.idempotence", "true")
+        .set("acks", "all")
+        .set("partitioner", "murmur2_random")
+        // Processor checkpoints are single records of up to CHECKPOINT_MAX_BYTES (their
+        // topic takes them); everything else stays far below librdkafka's 1 MB default.
+        .set(
+            "message.max.bytes",
+            (finstream_schemas::catalog::CHECKPOINT_MAX_BYTES + 64 * 1024).to_string(),
+        );
+    client
+}
+
 impl KafkaProducer {
     pub fn new(config: &KafkaConfig) -> Result<Self, BusError> {
-        let producer: FutureProducer = config
-            .client_config()
-            .set("enable.idempotence", "true")
-            .set("acks", "all")
-            .set("partitioner", "murmur2_random")
-            .set("linger.ms", "5")
-            .set("compression.type", "lz4")
-            .set("message.timeout.ms", "60000")
-            // Processor checkpoints are single records of up to CHECKPOINT_MAX_BYTES (their
-            // topic takes them); everything else stays far below librdkafka's 1 MB default.
-            .set(
-                "message.max.bytes",
-                (finstream_schemas::catalog::CHECKPOINT_MAX_BYTES + 64 * 1024).to_string(),
-            )
+        let producer: FutureProducer = producer_config(config)
             .create()
             .map_err(|e| BusError::Config(e.to_string()))?;
         Ok(Self {
@@ -828,4 +848,30 @@ pub fn ping(config: &KafkaConfig, timeout: Duration) -> Result<usize, BusError> 
         .map_err(|e| BusError::Config(e.to_string()))?;
     let md = consumer.fetch_metadata(None, timeout)?;
     Ok(md.brokers().len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_tune_the_producer_but_not_its_guarantees() {
+        let defaults = producer_config(&KafkaConfig::default());
+        assert_eq!(defaults.get("linger.ms"), Some("5"));
+        assert_eq!(defaults.get("compression.type"), Some("lz4"));
+
+        let mut config = KafkaConfig::default();
+        for (k, v) in [
+            ("linger.ms", "0"),
+            ("compression.type", "zstd"),
+            ("acks", "1"),
+        ] {
+            config.properties.insert(k.into(), v.into());
+        }
+        let tuned = producer_config(&config);
+        assert_eq!(tuned.get("linger.ms"), Some("0"));
+        assert_eq!(tuned.get("compression.type"), Some("zstd"));
+        assert_eq!(tuned.get("acks"), Some("all"), "acks=all is not negotiable");
+        assert_eq!(tuned.get("enable.idempotence"), Some("true"));
+    }
 }
