@@ -339,8 +339,15 @@ EOF
   # format the storage once; a restart reuses it
   if [[ ! -f "$d/data/meta.properties" ]]; then
     if [[ ! -s "$d/cluster.id" ]]; then
-      # a Kafka cluster id is 16 random bytes, base64url without padding
-      head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n' >"$d/cluster.id"
+      # a Kafka cluster id is 16 random bytes, base64url without padding; like Kafka's own
+      # Uuid.randomUuid, draw again when it starts with "-", which the storage tool's
+      # argument parser would take for an option (1 time in 64)
+      local fresh
+      fresh="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+      while [[ "$fresh" == -* ]]; do
+        fresh="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+      done
+      echo -n "$fresh" >"$d/cluster.id"
     fi
     id="$(cat "$d/cluster.id")"
     log "kafka: formatting storage in $d/data (cluster id $id)"
