@@ -31,6 +31,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::{DefaultOnFailure, TraceLayer};
@@ -115,6 +116,9 @@ pub(crate) struct AppState {
     log: Log,
     metrics: Option<PrometheusHandle>,
     shutdown: CancellationToken,
+    /// The WebSocket connections' tasks, which outlive the HTTP server's graceful
+    /// shutdown: [`Application::run`] waits for them to close.
+    connections: TaskTracker,
     pub(crate) docs: DocsState,
     pub(crate) chat: ChatState,
 }
@@ -131,7 +135,12 @@ pub struct Application {
     bus: Bus,
     codec: Codec,
     shutdown: CancellationToken,
+    connections: TaskTracker,
 }
+
+/// How long a shutdown waits for the WebSocket connections to close (each is sent a close
+/// frame and given about two seconds to answer it).
+const CLOSING_GRACE: Duration = Duration::from_secs(5);
 
 impl FromRef<AppState> for Store {
     fn from_ref(state: &AppState) -> Store {
@@ -219,6 +228,7 @@ impl Application {
             tracing::warn!(reason = %why, "chat is unavailable");
         }
         let attachment_limit = config.chat.max_attachment_mib.max(1).saturating_add(1) << 20;
+        let connections = TaskTracker::new();
         let state = AppState {
             hub: Arc::clone(&hub),
             alpaca: Arc::clone(&alpaca),
@@ -239,6 +249,7 @@ impl Application {
             },
             metrics,
             shutdown: shutdown.clone(),
+            connections: connections.clone(),
             docs: docs_state,
             chat: ChatState(chat.clone()),
         };
@@ -324,6 +335,7 @@ impl Application {
             bus,
             codec,
             shutdown,
+            connections,
         })
     }
 
@@ -397,6 +409,19 @@ impl Application {
                     .await
             }
         };
+        // Upgraded connections are not the HTTP server's to wait for: without this, the
+        // process could end before they have sent their close frames.
+        self.connections.close();
+        if tokio::time::timeout(CLOSING_GRACE, self.connections.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                open = self.connections.len(),
+                "WebSocket connections still open after {} s of shutdown; dropping them",
+                CLOSING_GRACE.as_secs()
+            );
+        }
         for (name, task) in [("fan-out", fanout), ("Alpaca stream", alpaca)] {
             match task.await {
                 Ok(Err(e)) => tracing::error!(error = %e, "{name} stopped with an error"),
@@ -523,14 +548,14 @@ async fn stream_upgrade(
         .write_buffer_size(4 * 1024)
         .max_message_size(64 * 1024)
         .on_upgrade(move |socket| {
-            stream::serve(
+            state.connections.track_future(stream::serve(
                 socket,
                 state.hub,
                 state.log,
                 state.limits,
                 role,
                 state.shutdown,
-            )
+            ))
         })
 }
 
@@ -565,7 +590,7 @@ async fn chat_upgrade(
         .write_buffer_size(4 * 1024)
         .max_message_size(256 * 1024)
         .on_upgrade(move |socket| {
-            chat::ws::serve(
+            state.connections.track_future(chat::ws::serve(
                 socket,
                 chat,
                 state.hub,
@@ -573,7 +598,7 @@ async fn chat_upgrade(
                 state.limits,
                 caller,
                 state.shutdown,
-            )
+            ))
         })
 }
 
@@ -650,14 +675,14 @@ fn alpaca_upgrade(
         .write_buffer_size(4 * 1024)
         .max_message_size(1 << 20)
         .on_upgrade(move |socket| {
-            alpaca_stream::serve(
+            state.connections.track_future(alpaca_stream::serve(
                 socket,
                 state.alpaca,
                 state.auth,
                 state.limits,
                 handshake,
                 state.shutdown,
-            )
+            ))
         })
 }
 

@@ -250,7 +250,6 @@ pub async fn serve(
     }
     let all: Vec<String> = symbols.into_iter().collect();
     hub.unsubscribe(conn, &all);
-    drop(outbox);
     writer.finish(&mut source, shutting_down).await;
     metrics::gauge!("finstream_gateway_connections").decrement(1.0);
 }
@@ -277,7 +276,9 @@ struct WriterMetrics {
 /// or other wakers to re-arm, which at 100,000 deliveries a second is most of the
 /// gateway's own (user-space) CPU.
 pub(crate) struct Writer {
-    task: tokio::task::JoinHandle<()>,
+    /// Aborted when dropped: a reader loop that ends any way takes its writer with it
+    /// (the writer holds the outbox too, so its queue never closes by itself).
+    task: tokio_util::task::AbortOnDropHandle<()>,
     outbox: Arc<Outbox>,
     heartbeat: tokio::time::Interval,
 }
@@ -380,14 +381,18 @@ pub(crate) fn spawn_writer(
                 close_slow(&mut sink, reason).await;
                 break;
             }
+            // A heartbeat's own ping does not count: the next beat must ping again.
+            let data = batch.iter().any(|f| f.kind == FrameKind::Text);
             if !write_batch(&mut sink, &mut batch, limits.slow_close, &metrics).await {
                 break;
             }
-            outbox.wrote();
+            if data {
+                outbox.wrote();
+            }
         }
     });
     Writer {
-        task,
+        task: tokio_util::task::AbortOnDropHandle::new(task),
         outbox,
         heartbeat,
     }
@@ -432,14 +437,22 @@ async fn write_batch(
     };
     match outcome {
         Ok(Ok(())) => {
-            metrics.out.increment(batch.len() as u64);
             let now = finstream_schemas::now_nanos();
+            let mut texts = 0;
             for frame in batch.drain(..) {
+                if closing && matches!(frame.kind, FrameKind::Close(_)) {
+                    // What followed the close frame was not sent.
+                    break;
+                }
+                if frame.kind == FrameKind::Text {
+                    texts += 1;
+                }
                 if frame.event_nanos > 0 {
                     let seconds = (now - frame.event_nanos) as f64 / 1e9;
                     metrics.fanout.record(seconds.max(0.0));
                 }
             }
+            metrics.out.increment(texts);
             !closing
         }
         Ok(Err(_)) => false,
