@@ -10,8 +10,9 @@
 //! 1. idle: waits, and reports the resident memory of each `--gateway-pid` before the
 //!    clients connected and with all of them connected and idle, per connection;
 //! 2. load: publishes `--rate` bars per second (spread over the rooms) into the configured
-//!    bus for `--seconds`, each stamped with the time it was published as its event time,
-//!    in batches every `--publish-every` milliseconds (10: an even stream; 1000: every
+//!    bus for `--seconds`, each stamped with the time it was due (its batch's scheduled
+//!    tick, so a late batch counts as latency) as its event time, in batches every
+//!    `--publish-every` milliseconds (10: an even stream; 1000: every
 //!    room's bar of a second at once, as bars close on the same boundary), and reports
 //!    the deliveries per second the clients received and the latency from event time to
 //!    receipt (p50, p99, max). `--rate` 0 skips this phase.
@@ -249,15 +250,25 @@ fn bar_event_time(frame: &str) -> Option<i64> {
     digits[..end].parse().ok()
 }
 
-fn bar(symbol: &str, t0: i64, n: u64) -> Bar {
-    let now = finstream_schemas::now_nanos();
+/// When bar `n` (from 0) of a load is due, in nanoseconds after its start: the first tick
+/// at or after the moment the rate owes it. Its event time, so that a batch published
+/// late (the publisher was held up, or the brokers were slow to acknowledge the one
+/// before) shows as latency instead of moving the clock along with it.
+fn due_nanos(n: u64, rate: u64, tick_nanos: u64) -> i64 {
+    let rate = u128::from(rate.max(1));
+    let tick = u128::from(tick_nanos.max(1));
+    let owed_at = (u128::from(n + 1) * 1_000_000_000).div_ceil(rate);
+    i64::try_from(owed_at.div_ceil(tick) * tick).unwrap_or(i64::MAX)
+}
+
+fn bar(symbol: &str, t0: i64, n: u64, event_time: i64) -> Bar {
     Bar {
         id: format!("{symbol}:loadgen:{n}"),
         symbol: symbol.to_string(),
         timeframe: "1s".into(),
         // Unique and increasing per room, also across runs against the same gateways
         // (which drop a bar not newer than the last of its series); the event time
-        // carries the publishing time.
+        // carries the time the bar was due.
         start_time: t0 + n as i64,
         end_time: t0 + n as i64 + 1,
         open: 100.0,
@@ -268,7 +279,7 @@ fn bar(symbol: &str, t0: i64, n: u64) -> Bar {
         trade_count: n as i64,
         vwap: 100.2,
         revision: 0,
-        event_time: now,
+        event_time,
     }
 }
 
@@ -526,13 +537,15 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     }
     // The load is published in batches every --publish-every ms already: the producer's
     // own wait for more records (linger.ms, 5 ms by default) would only add its delay to
-    // every latency measured. kafka.properties still decides if it sets linger.ms.
+    // every latency measured. kafka.properties still decides if it sets linger.ms (or its
+    // other name).
     let mut config = config.clone();
-    config
-        .kafka
-        .properties
-        .entry("linger.ms".into())
-        .or_insert_with(|| "0".into());
+    let properties = &mut config.kafka.properties;
+    if !properties.contains_key("queue.buffering.max.ms") {
+        properties
+            .entry("linger.ms".into())
+            .or_insert_with(|| "0".into());
+    }
     let transport = Transport::from_config(&config).await?;
     let producer = transport.bus.producer()?;
     // Publish in ticks, each carrying what the rate owes by then: a tick missed while the
@@ -549,15 +562,17 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     while Instant::now() < deadline {
         interval.tick().await;
-        let owed = (args.rate as f64 * load_start.elapsed().as_secs_f64()).floor() as u64;
-        let n = owed.saturating_sub(published);
+        // In whole nanoseconds, as `due_nanos` counts: a bar is published at its due tick.
+        let owed = load_start.elapsed().as_nanos() * u128::from(args.rate) / 1_000_000_000;
+        let n = u64::try_from(owed)
+            .unwrap_or(u64::MAX)
+            .saturating_sub(published);
+        let tick_nanos = args.publish_every * 1_000_000;
         let records: Vec<OutRecord> = (0..n)
             .map(|k| {
-                let b = bar(
-                    &room(((published + k) % rooms as u64) as usize),
-                    t0,
-                    published + k,
-                );
+                let i = published + k;
+                let due = load_start_nanos + due_nanos(i, args.rate, tick_nanos);
+                let b = bar(&room((i % rooms as u64) as usize), t0, i, due);
                 OutRecord::event(&transport.codec, &b)
             })
             .collect::<Result<_, _>>()?;
@@ -594,6 +609,20 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_bar_is_due_at_the_first_tick_after_the_rate_owes_it() {
+        const MS: u64 = 1_000_000;
+        // 100/s in 10 ms ticks: bar n at tick n + 1.
+        assert_eq!(super::due_nanos(0, 100, 10 * MS), 10_000_000);
+        assert_eq!(super::due_nanos(99, 100, 10 * MS), 1_000_000_000);
+        // 800/s: eight bars a tick, all due at its end.
+        assert_eq!(super::due_nanos(0, 800, 10 * MS), 10_000_000);
+        assert_eq!(super::due_nanos(7, 800, 10 * MS), 10_000_000);
+        assert_eq!(super::due_nanos(8, 800, 10 * MS), 20_000_000);
+        // 3/s: owed at 333.33... ms, published at the 340 ms tick.
+        assert_eq!(super::due_nanos(0, 3, 10 * MS), 340_000_000);
+    }
+
     use super::*;
 
     #[test]

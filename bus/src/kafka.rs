@@ -96,22 +96,30 @@ impl std::fmt::Debug for KafkaProducer {
     }
 }
 
-/// Producer settings that `kafka.properties` may change: batching and compression trade
-/// latency against throughput, and that is the deployment's choice.
-const PRODUCING: [(&str, &str); 3] = [
-    ("linger.ms", "5"),
-    ("compression.type", "lz4"),
-    ("message.timeout.ms", "60000"),
+/// Producer settings that `kafka.properties` may change (under either of librdkafka's
+/// names): batching and compression trade latency against throughput, and that is the
+/// deployment's choice.
+const PRODUCING: [(&str, &str, &str); 3] = [
+    ("linger.ms", "queue.buffering.max.ms", "5"),
+    ("compression.type", "compression.codec", "lz4"),
+    ("message.timeout.ms", "delivery.timeout.ms", "60000"),
 ];
+
+/// librdkafka's other names for the settings the producer fixes: dropped from the
+/// properties, so that the value in force is never a matter of which name is applied last.
+const FIXED_ALIASES: [&str; 1] = ["request.required.acks"];
 
 /// The producer's librdkafka settings: `kafka.properties`, [`PRODUCING`] where they say
 /// nothing, and what they cannot change.
 fn producer_config(config: &KafkaConfig) -> ClientConfig {
     let mut client = config.client_config();
-    for (key, value) in PRODUCING {
-        if client.get(key).is_none() {
+    for (key, alias, value) in PRODUCING {
+        if client.get(key).is_none() && client.get(alias).is_none() {
             client.set(key, value);
         }
+    }
+    for alias in FIXED_ALIASES {
+        client.remove(alias);
     }
     // These are not the deployment's to change: exactly-once processing relies on
     // idempotent, fully acknowledged writes, and keyed records on the partitioner the Java
@@ -863,15 +871,19 @@ mod tests {
         let mut config = KafkaConfig::default();
         for (k, v) in [
             ("linger.ms", "0"),
-            ("compression.type", "zstd"),
+            ("compression.codec", "zstd"),
             ("acks", "1"),
+            ("request.required.acks", "1"),
         ] {
             config.properties.insert(k.into(), v.into());
         }
         let tuned = producer_config(&config);
         assert_eq!(tuned.get("linger.ms"), Some("0"));
-        assert_eq!(tuned.get("compression.type"), Some("zstd"));
+        // Set under its other name: no default under the first one to compete with it.
+        assert_eq!(tuned.get("compression.codec"), Some("zstd"));
+        assert_eq!(tuned.get("compression.type"), None);
         assert_eq!(tuned.get("acks"), Some("all"), "acks=all is not negotiable");
+        assert_eq!(tuned.get("request.required.acks"), None);
         assert_eq!(tuned.get("enable.idempotence"), Some("true"));
     }
 }
