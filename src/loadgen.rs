@@ -537,15 +537,9 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     }
     // The load is published in batches every --publish-every ms already: the producer's
     // own wait for more records (linger.ms, 5 ms by default) would only add its delay to
-    // every latency measured. kafka.properties still decides if it sets linger.ms (or its
-    // other name).
+    // every latency measured. kafka.properties still decides if it sets linger.ms.
     let mut config = config.clone();
-    let properties = &mut config.kafka.properties;
-    if !properties.contains_key("queue.buffering.max.ms") {
-        properties
-            .entry("linger.ms".into())
-            .or_insert_with(|| "0".into());
-    }
+    config.kafka.default_property("linger.ms", "0");
     let transport = Transport::from_config(&config).await?;
     let producer = transport.bus.producer()?;
     // Publish in ticks, each carrying what the rate owes by then: a tick missed while the
@@ -560,6 +554,7 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
     let delivered_before = counts.delivered.load(Ordering::Relaxed);
     let mut interval = tokio::time::interval(tick);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let tick_nanos = args.publish_every * 1_000_000;
     while Instant::now() < deadline {
         interval.tick().await;
         // In whole nanoseconds, as `due_nanos` counts: a bar is published at its due tick.
@@ -567,7 +562,6 @@ pub async fn run(config: &crate::config::Config, args: LoadgenArgs) -> anyhow::R
         let n = u64::try_from(owed)
             .unwrap_or(u64::MAX)
             .saturating_sub(published);
-        let tick_nanos = args.publish_every * 1_000_000;
         let records: Vec<OutRecord> = (0..n)
             .map(|k| {
                 let i = published + k;

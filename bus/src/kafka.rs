@@ -109,15 +109,27 @@ const PRODUCING: [(&str, &str, &str); 3] = [
 /// properties, so that the value in force is never a matter of which name is applied last.
 const FIXED_ALIASES: [&str; 1] = ["request.required.acks"];
 
+impl KafkaConfig {
+    /// Sets a property unless `properties` already does, under either of librdkafka's
+    /// names for it (those of [`PRODUCING`]): a default the deployment can still change.
+    pub fn default_property(&mut self, key: &str, value: &str) {
+        let alias = PRODUCING.iter().find(|p| p.0 == key).map(|p| p.1);
+        if !self.properties.contains_key(key)
+            && !alias.is_some_and(|a| self.properties.contains_key(a))
+        {
+            self.properties.insert(key.into(), value.into());
+        }
+    }
+}
+
 /// The producer's librdkafka settings: `kafka.properties`, [`PRODUCING`] where they say
 /// nothing, and what they cannot change.
 fn producer_config(config: &KafkaConfig) -> ClientConfig {
-    let mut client = config.client_config();
-    for (key, alias, value) in PRODUCING {
-        if client.get(key).is_none() && client.get(alias).is_none() {
-            client.set(key, value);
-        }
+    let mut config = config.clone();
+    for (key, _, value) in PRODUCING {
+        config.default_property(key, value);
     }
+    let mut client = config.client_config();
     for alias in FIXED_ALIASES {
         client.remove(alias);
     }

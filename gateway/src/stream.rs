@@ -381,12 +381,12 @@ pub(crate) fn spawn_writer(
                 close_slow(&mut sink, reason).await;
                 break;
             }
-            // A heartbeat's own ping does not count: the next beat must ping again.
-            let data = batch.iter().any(|f| f.kind == FrameKind::Text);
-            if !write_batch(&mut sink, &mut batch, limits.slow_close, &metrics).await {
+            let Some(texts) = write_batch(&mut sink, &mut batch, limits.slow_close, &metrics).await
+            else {
                 break;
-            }
-            if data {
+            };
+            // A heartbeat's own ping does not count: the next beat must ping again.
+            if texts > 0 {
                 outbox.wrote();
             }
         }
@@ -398,8 +398,8 @@ pub(crate) fn spawn_writer(
     }
 }
 
-/// Writes `batch` with one flush and empties it; false when the connection is done (it
-/// failed, was closed, or is too slow). A client that takes longer than `limit` to
+/// Writes `batch` with one flush and empties it; returns how many text frames it wrote, or
+/// None when the connection is done (it failed, was closed, or is too slow). A client that takes longer than `limit` to
 /// accept the batch has stopped reading: it is told why (if it reads again within
 /// seconds) and dropped.
 async fn write_batch(
@@ -407,8 +407,7 @@ async fn write_batch(
     batch: &mut Vec<Frame>,
     limit: Duration,
     metrics: &WriterMetrics,
-) -> bool {
-    let closing = batch.iter().any(|f| matches!(f.kind, FrameKind::Close(_)));
+) -> Option<u64> {
     // Almost always the socket takes the batch at once: the timer that bounds a write is
     // only set up for one that has to wait.
     let outcome = {
@@ -438,14 +437,16 @@ async fn write_batch(
     match outcome {
         Ok(Ok(())) => {
             let now = finstream_schemas::now_nanos();
-            let mut texts = 0;
+            let (mut texts, mut closed) = (0, false);
             for frame in batch.drain(..) {
-                if closing && matches!(frame.kind, FrameKind::Close(_)) {
-                    // What followed the close frame was not sent.
-                    break;
-                }
-                if frame.kind == FrameKind::Text {
-                    texts += 1;
+                match frame.kind {
+                    FrameKind::Text => texts += 1,
+                    FrameKind::Ping => {}
+                    FrameKind::Close(_) => {
+                        // The last frame written: what followed it was not sent.
+                        closed = true;
+                        break;
+                    }
                 }
                 if frame.event_nanos > 0 {
                     let seconds = (now - frame.event_nanos) as f64 / 1e9;
@@ -453,9 +454,9 @@ async fn write_batch(
                 }
             }
             metrics.out.increment(texts);
-            !closing
+            (!closed).then_some(texts)
         }
-        Ok(Err(_)) => false,
+        Ok(Err(_)) => None,
         Err(_) => {
             close_slow(
                 sink,
@@ -465,7 +466,7 @@ async fn write_batch(
                 ),
             )
             .await;
-            false
+            None
         }
     }
 }
